@@ -1,0 +1,4 @@
+"""Pure numerical solvers: SI floats and numpy arrays in, arrays out.
+
+Nothing in this package imports pydantic, pint, the CLI or does I/O.
+"""
