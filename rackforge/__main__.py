@@ -1,0 +1,3 @@
+from rackforge.cli import main
+
+main()

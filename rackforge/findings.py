@@ -1,0 +1,56 @@
+"""Findings: one rule's verdict on one place of a design."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}: expected error, warning or info") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    file: str
+    pointer: str = ""
+    line: int | None = None
+    col: int | None = None
+    hint: str | None = None
+    name: str = ""
+    waived_by: str | None = field(default=None, compare=False)
+
+    def location(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col or 1}"
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.col or 0, self.code, self.pointer, self.message)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": str(self.severity),
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "pointer": self.pointer,
+            "hint": self.hint,
+        }

@@ -1,0 +1,93 @@
+"""text, concise and json reporters."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from rackforge.findings import Severity
+
+
+def _summary(results, errors) -> str:
+    counts = Counter(f.severity for r in results for f in r.findings)
+    n_files = len(results) + len(errors)
+    parts = [f"{counts[Severity.ERROR]} error(s)", f"{counts[Severity.WARNING]} warning(s)"]
+    if counts[Severity.INFO]:
+        parts.append(f"{counts[Severity.INFO]} info")
+    s = f"{n_files} file(s) checked: " + ", ".join(parts)
+    if errors:
+        s += f", {len(errors)} unreadable"
+    return s
+
+
+def concise(results, errors, *, statistics: bool = False, color: bool = False, **_: Any) -> str:
+    lines = [e.render().splitlines()[0] for e in errors]
+    for r in results:
+        for f in r.findings:
+            lines.append(f"{f.location()}: {f.code} [{f.severity}] {f.message}")
+    if statistics:
+        lines.extend(_stats(results))
+    lines.append(_summary(results, errors))
+    return "\n".join(lines) + "\n"
+
+
+def _stats(results) -> list[str]:
+    c = Counter((f.code, f.name) for r in results for f in r.findings)
+    return [f"{n:6d}  {code}  {name}" for (code, name), n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def text(results, errors, *, statistics: bool = False, color: bool = False, **_: Any) -> str:
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buf = StringIO()
+    con = Console(file=buf, force_terminal=color, no_color=not color, width=120, highlight=False,
+                  soft_wrap=True)
+    style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+    for e in errors:
+        con.print(Text(e.render(), style="bold red"))
+    for r in results:
+        if not r.findings:
+            con.print(Text.assemble((r.path, "bold"), ": ", ("ok", "green")))
+            continue
+        con.print(Text(r.path, style="bold underline"))
+        for f in r.findings:
+            loc = f"{f.line}:{f.col}" if f.line is not None else ""
+            if f.file != r.path:
+                loc = f"{f.file}:{loc}"
+            con.print(Text.assemble(("  " + loc.ljust(9), "dim"), " ", (f"{f.code}", style[f.severity]),
+                                    " ", (str(f.severity), style[f.severity]), " ", f.message,
+                                    (f"  [{f.name}]", "dim")))
+            if f.pointer:
+                con.print(Text(f"             at {f.pointer}", style="dim"))
+            if f.hint:
+                con.print(Text(f"             hint: {f.hint}", style="dim"))
+    if statistics:
+        for line in _stats(results):
+            con.print(line)
+    con.print(_summary(results, errors))
+    return buf.getvalue()
+
+
+def json_report(results, errors, **_: Any) -> str:
+    doc = {
+        "version": 1,
+        "files": [
+            {"file": r.path, "findings": [f.to_dict() for f in r.findings]} for r in results
+        ],
+        "errors": [
+            {"file": e.file, "line": e.line, "column": e.col, "pointer": e.pointer, "message": e.message,
+             "hint": e.hint}
+            for e in errors
+        ],
+        "summary": {
+            "files": len(results) + len(errors),
+            "errors": sum(f.severity == Severity.ERROR for r in results for f in r.findings),
+            "warnings": sum(f.severity == Severity.WARNING for r in results for f in r.findings),
+            "infos": sum(f.severity == Severity.INFO for r in results for f in r.findings),
+            "unreadable": len(errors),
+        },
+    }
+    return json.dumps(doc, indent=2) + "\n"
