@@ -327,14 +327,20 @@ def scale_up_report(ports: PortTable, links: LinkTable, accelerators, is_switch,
     inc = sp.csr_array((np.ones(rows.size, np.int32), (rows, cols)), shape=(n_acc, n_dev))
     inc.sum_duplicates()
     inc.data[:] = 1
-    reach = (inc @ inc.T).tocoo()
+    reach = (inc @ inc.T).tocsr()
     direct = (ia >= 0) & (ib >= 0)
-    r = np.concatenate([reach.row, ia[direct], ib[direct]])
-    c = np.concatenate([reach.col, ib[direct], ia[direct]])
-    same = (dom_inv[r] == dom_inv[c]) & (r != c)
-    # count distinct reachable peers per accelerator
-    pair = np.unique(r[same] * np.int64(n_acc) + c[same])
-    reached = np.bincount(pair // n_acc, minlength=n_acc)
+    if direct.any():
+        d = sp.csr_array(
+            (np.ones(2 * int(direct.sum()), np.int32),
+             (np.r_[ia[direct], ib[direct]], np.r_[ib[direct], ia[direct]])),
+            shape=(n_acc, n_acc),
+        )
+        reach = (reach + d).tocsr()
+    reach.sum_duplicates()  # one stored entry per distinct (i, j)
+    r = np.repeat(np.arange(n_acc, dtype=np.int64), np.diff(reach.indptr))
+    c = reach.indices.astype(np.int64)
+    same = (dom_inv[r] == dom_inv[c]) & (r != c) & (reach.data > 0)
+    reached = np.bincount(r[same], minlength=n_acc)
     unreachable = dom_sizes[dom_inv] - 1 - reached
     all_ok = np.bincount(dom_inv, weights=(unreachable > 0), minlength=dom_ids.size) == 0
     return {
