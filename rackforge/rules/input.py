@@ -98,16 +98,14 @@ def rf002(ctx):
     for pn, ptr, kinds, what in _pn_refs(ctx):
         if cat.get(pn) is None:
             sugg = cat.suggest(pn, kinds)
-            yield Hit(ptr, f"unknown {what} part number {pn!r}",
-                      f"did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else
-                      "add it to a catalog named in 'catalogs' or given with --catalog")
-    used = set(ctx.catalog.parts)
+            yield Hit(ptr, f"unknown part number {pn!r} for the {what}"
+                      + (f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else ""),
+                      "correct it, or add the part to a catalog named in 'catalogs' or given with --catalog")
     for pn, file, ptr, kinds, what in _catalog_refs(ctx):
         if cat.get(pn) is None:
             sugg = cat.suggest(pn, kinds)
-            yield Hit(ptr, f"catalog part names unknown {what} part number {pn!r}",
-                      f"did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else None, None, file)
-    del used
+            yield Hit(ptr, f"catalog part names unknown part number {pn!r} for its {what}"
+                      + (f"; did you mean {', '.join(repr(s) for s in sugg)}?" if sugg else ""), None, None, file)
 
 
 @rule("RF003", "duplicate-id", "error", "Two things share an id (a mount, rack, feed, loop, busbar, part number, "
@@ -275,8 +273,9 @@ def _check_end(rd, mount, port, ep, ptr):
         return  # unknown part: RF002
     if not port_exists(mi.part, port):
         groups = ", ".join(f"{g.name}0..{g.name}{g.count - 1}" for g in getattr(mi.part, "ports", []) or [])
-        yield Hit(ptr, f"endpoint {ep!r}: part {mi.part.pn!r} has no port {port!r}",
-                  f"its ports: {groups}" if groups else "the part has no ports")
+        yield Hit(ptr, f"endpoint {ep!r}: part {mi.part.pn!r} has no port {port!r} "
+                  f"({'its ports: ' + groups if groups else 'it has no ports'})",
+                  "ports are named by group and index, counted from 0")
 
 
 @rule("RF006", "wrong-part-kind", "error", "A part of the wrong kind is used in a slot (a PSU as a frame, a "
