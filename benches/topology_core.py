@@ -32,7 +32,6 @@ import resource
 import subprocess
 import sys
 import time
-
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +102,9 @@ def build_hall(n_racks: int, pairs: int):
     su_speed, su_lanes = 400e9 / pairs, max(2 // pairs, 1)
     gpu_ports = block(np.repeat(gpu, p_up, axis=1), Role.SCALE_UP, FormFactor.BACKPLANE, su_speed, su_lanes,
                       Face.REAR, np.repeat(np.repeat(ctray_ru, 4)[None, :], n_racks, 0).repeat(p_up, 1))
+    chip_ru = np.repeat(np.repeat(stray_ru, 2)[None, :], n_racks, 0).repeat(GPUS * pairs, 1)
     chip_ports = block(np.repeat(chip, GPUS * pairs, axis=1), Role.SCALE_UP, FormFactor.BACKPLANE, su_speed,
-                       su_lanes, Face.REAR, np.repeat(np.repeat(stray_ru, 2)[None, :], n_racks, 0).repeat(GPUS * pairs, 1))
+                       su_lanes, Face.REAR, chip_ru)
     nic_ports = block(np.repeat(ctray, NICS, axis=1), Role.SCALE_OUT, FormFactor.OSFP, 400e9, 4, Face.FRONT,
                       np.repeat(ctray_ru[None, :], n_racks, 0).repeat(NICS, 1))
     tray_mgmt = block(np.c_[ctray, stray], Role.MANAGEMENT, FormFactor.RJ45, 1e9, 1, Face.FRONT,
@@ -120,8 +120,13 @@ def build_hall(n_racks: int, pairs: int):
     ports = PortTable(*(np.concatenate(c) for c in zip(*blocks)))
     blocks.clear()
 
-    from rackforge.topology.patterns import (leaf_spine_links, links_from_pairs, management_links,
-                                             rail_optimized_links, scale_up_links)
+    from rackforge.topology.patterns import (
+        leaf_spine_links,
+        links_from_pairs,
+        management_links,
+        rail_optimized_links,
+        scale_up_links,
+    )
     a, b = scale_up_links(gpu_ports.reshape(n_racks, GPUS, p_up), chip_ports.reshape(n_racks, CHIPS, GPUS * pairs))
     su = links_from_pairs(ports, a, b, media=Media.BACKPLANE)
     del a, b
@@ -237,8 +242,10 @@ def baseline_networkx(ports: PortTable, links: LinkTable, meta: dict, timings: d
     # scale-out bisection on the port-level graph (scale-out link edges + ownership)
     h = nx.DiGraph()
     for u, v, d in g.edges(data=True):
-        if d["kind"] == "owns" and role[u[1] if u[0] == "p" else v[1]] != Role.SCALE_OUT:
-            continue
+        if d["kind"] == "owns":
+            p = u if u[0] == "p" else v
+            if role[p[1]] != Role.SCALE_OUT or g.degree(p) < 2:  # skip other roles and unused ports
+                continue
         if d["kind"] == "link" and d["role"] != Role.SCALE_OUT:
             continue
         h.add_edge(u, v, capacity=d["capacity"])

@@ -20,6 +20,7 @@ from rackforge.topology.codes import (
     TRANSCEIVER_FIBER,
     TRANSCEIVER_REACH_M,
     FormFactor,
+    default_media_reach_m,
 )
 from rackforge.topology.tables import LinkTable, PortTable
 
@@ -347,11 +348,16 @@ def links_shorter_than_route(links: LinkTable, route_m: np.ndarray) -> np.ndarra
     return _nz(links.length_m < route)
 
 
-def effective_reach_m(links: LinkTable, xcvr_a=None, xcvr_b=None, xcvr_reach_m=None) -> np.ndarray:
+def effective_reach_m(
+    links: LinkTable, xcvr_a=None, xcvr_b=None, xcvr_reach_m=None, default_media_reach: bool = True
+) -> np.ndarray:
     """Reach of each link: the smallest of the cable's and the transceivers' reach.
 
     ``reach = min(reach_m(link), reach(xcvr_a), reach(xcvr_b))``, ignoring
-    unknown (``NaN``) terms; ``NaN`` only when every term is unknown.
+    unknown (``NaN``) terms; ``NaN`` only when every term is unknown. Where the
+    link's ``reach_m`` is unknown and ``default_media_reach`` is set, the
+    media's default reach at the link's lane rate ``speed_bps / lanes``
+    (:func:`~rackforge.topology.codes.default_media_reach_m`) stands in for it.
 
     Parameters
     ----------
@@ -362,6 +368,8 @@ def effective_reach_m(links: LinkTable, xcvr_a=None, xcvr_b=None, xcvr_reach_m=N
     xcvr_reach_m : array_like of float, optional
         Reach per transceiver code [m]; defaults to
         :data:`~rackforge.topology.codes.TRANSCEIVER_REACH_M`.
+    default_media_reach : bool, optional
+        Fill unknown cable reach from the media table (default True).
 
     Returns
     -------
@@ -370,6 +378,12 @@ def effective_reach_m(links: LinkTable, xcvr_a=None, xcvr_b=None, xcvr_reach_m=N
     """
     table = TRANSCEIVER_REACH_M if xcvr_reach_m is None else np.asarray(xcvr_reach_m, np.float64)
     reach = links.reach_m.copy()
+    if default_media_reach:
+        unknown = np.isnan(reach)
+        if unknown.any():
+            lanes = links.lanes[unknown].astype(np.float64)
+            rate = links.speed_bps[unknown] / np.where(lanes > 0, lanes, np.nan)
+            reach[unknown] = default_media_reach_m(links.media[unknown], rate)
     for x in (xcvr_a, xcvr_b):
         if x is not None:
             r = _lut(table, x, np.nan)
@@ -382,7 +396,8 @@ def links_beyond_reach(links: LinkTable, route_m=None, xcvr_a=None, xcvr_b=None,
     """Links whose route or cable is longer than the media reaches at its speed.
 
     Offender when ``max(route_m, length_m) > reach`` with ``reach`` from
-    :func:`effective_reach_m`; ``NaN`` terms are ignored (a link with no known
+    :func:`effective_reach_m` (cable reach, else the media's default reach at
+    the lane rate, capped by the transceivers'); ``NaN`` terms are ignored (a link with no known
     reach is not judged). The cable length is included because a cable longer
     than its reach is out of specification even on a short route.
 

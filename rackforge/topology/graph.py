@@ -296,7 +296,9 @@ def scale_up_report(ports: PortTable, links: LinkTable, accelerators, is_switch,
     """
     acc = np.asarray(accelerators, dtype=np.int64)
     is_sw = np.asarray(is_switch, dtype=bool)
-    n_dev = max(is_sw.shape[0], int(ports.device.max()) + 1 if ports.n else 0)
+    n_dev = max(is_sw.shape[0], int(ports.device.max()) + 1 if ports.n else 0, int(acc.max()) + 1 if acc.size else 0)
+    if is_sw.shape[0] < n_dev:
+        is_sw = np.r_[is_sw, np.zeros(n_dev - is_sw.shape[0], bool)]
     n_acc = acc.shape[0]
     acc_index = np.full(n_dev, -1, dtype=np.int64)
     acc_index[acc] = np.arange(n_acc)
@@ -470,7 +472,7 @@ def oversubscription(edges: DeviceEdges, device_tier, tier: int = 1) -> dict:
     n = t.shape[0]
     down = np.zeros(n)
     up = np.zeros(n)
-    for x, y, tx, ty in ((edges.u, edges.v, tu, tv), (edges.v, edges.u, tv, tu)):
+    for x, tx, ty in ((edges.u, tu, tv), (edges.v, tv, tu)):
         m = valid & (ty < tx)
         down += np.bincount(x[m], weights=edges.capacity_bps[m], minlength=n)
         m = valid & (ty > tx)
@@ -565,7 +567,9 @@ def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) 
     return float(nx.maximum_flow_value(g, s, t, flow_func=flow_func))
 
 
-def bisection_bandwidth_bruteforce_bps(edges: DeviceEdges, endpoints, max_endpoints: int = 16) -> tuple[float, np.ndarray]:
+def bisection_bandwidth_bruteforce_bps(
+    edges: DeviceEdges, endpoints, max_endpoints: int = 16
+) -> tuple[float, np.ndarray]:
     """Exact bisection bandwidth of a small fabric: minimum over balanced partitions.
 
     ``min over S subset of E with |S| = floor(|E|/2)`` of the max-flow between

@@ -309,9 +309,9 @@ def links_from_pairs(ports: PortTable, port_a, port_b, media=0, length_m=np.nan,
     return LinkTable(
         port_a=a,
         port_b=b,
-        media=np.broadcast_to(np.asarray(media, np.int8), (n,)),
-        length_m=np.broadcast_to(np.asarray(length_m, np.float64), (n,)),
-        reach_m=np.broadcast_to(np.asarray(reach_m, np.float64), (n,)),
+        media=np.array(np.broadcast_to(np.asarray(media, np.int8), (n,))),
+        length_m=np.array(np.broadcast_to(np.asarray(length_m, np.float64), (n,))),
+        reach_m=np.array(np.broadcast_to(np.asarray(reach_m, np.float64), (n,))),
         speed_bps=ports.speed_bps[b],
         lanes=ports.lanes[b],
     )

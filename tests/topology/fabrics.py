@@ -35,10 +35,10 @@ def clos(hosts_per_leaf, n_leaves, n_spines, uplinks_per_spine=1, speed=100e9):
     for h in hosts:
         pa.append(port(h))
         pb.append(port(leaves[h // hosts_per_leaf]))
-    for l in leaves:
+    for leaf in leaves:
         for s in spines:
             for _ in range(uplinks_per_spine):
-                pa.append(port(l))
+                pa.append(port(leaf))
                 pb.append(port(s))
     ports = ports_of(rows)
     links = LinkTable(pa, pb, media=np.full(len(pa), Media.AOC), speed_bps=np.full(len(pa), speed))

@@ -11,7 +11,6 @@ from rackforge.topology.codes import Role as R
 from rackforge.topology.codes import Transceiver as X
 from rackforge.topology.codes import default_media_reach_m
 from rackforge.topology.tables import LinkTable, concat_links
-
 from tests.topology.fabrics import ports_of
 
 # port rows used throughout
@@ -145,6 +144,19 @@ def test_reach_with_cable_and_transceivers():
     xa = np.array([0, 0, X.SR, X.FR, 0, 0])
     assert np.array_equal(C.links_beyond_reach(lk, route, xa, xa), [0, 1, 2])
     assert np.allclose(C.effective_reach_m(lk, xa, xa)[[2, 3]], [50.0, 2000.0])
+
+
+def test_reach_defaults_to_media_table_at_lane_rate():
+    # no cable reach given: an 800G DAC (8 x 100G lanes) reaches 3 m, a 100G DAC (4 x 25G) 5 m
+    lk = concat_links(
+        link(3, 4, media=M.DAC, speed_bps=800e9, lanes=8),
+        link(3, 4, media=M.DAC, speed_bps=100e9, lanes=4),
+    )
+    route = np.array([4.0, 4.0])
+    assert np.array_equal(C.links_beyond_reach(lk, route), [0])
+    assert C.links_beyond_reach(lk, route, xcvr_a=None).size == 1
+    assert np.allclose(C.effective_reach_m(lk), [3.0, 5.0])
+    assert np.isnan(C.effective_reach_m(lk, default_media_reach=False)).all()
 
 
 def test_missing_transceivers():

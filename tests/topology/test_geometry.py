@@ -21,7 +21,6 @@ import pytest
 from rackforge.topology.codes import Face, FormFactor, Role
 from rackforge.topology.geometry import link_route_lengths, port_xyz, route_length_m
 from rackforge.topology.tables import LinkTable
-
 from tests.topology.fabrics import ports_of
 
 HALL = dict(rack_width_m=0.6, row_pitch_m=3.0, rack_depth_m=1.2, base_offset_m=0.1)

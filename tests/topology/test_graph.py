@@ -10,7 +10,6 @@ from rackforge.topology.codes import FormFactor as F
 from rackforge.topology.codes import Role as R
 from rackforge.topology.patterns import links_from_pairs, scale_up_links
 from rackforge.topology.tables import LinkTable
-
 from tests.topology.fabrics import clos, ports_of
 
 GB = 1e9
@@ -70,7 +69,9 @@ def test_interleaved_order_is_not_the_minimum_and_bruteforce_finds_it():
     assert G.bisection_bandwidth_bruteforce_bps(e, order)[0] == pytest.approx(100 * GB)
 
 
-@pytest.mark.parametrize("hosts_per_leaf, n_leaves, n_spines, up", [(2, 2, 2, 1), (2, 4, 2, 1), (4, 2, 1, 2), (1, 4, 2, 1)])
+@pytest.mark.parametrize(
+    "hosts_per_leaf, n_leaves, n_spines, up", [(2, 2, 2, 1), (2, 4, 2, 1), (4, 2, 1, 2), (1, 4, 2, 1)]
+)
 def test_rack_order_cut_matches_bruteforce_on_small_clos(hosts_per_leaf, n_leaves, n_spines, up):
     ports, links, hosts, leaves, spines, tier = clos(hosts_per_leaf, n_leaves, n_spines, up)
     e = G.aggregate_device_links(ports, links)
