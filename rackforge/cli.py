@@ -4,13 +4,15 @@
 """
 from __future__ import annotations
 
-import os
+import importlib
 import re
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# One module per command in rackforge/commands/, each with register(app). Add a command: a module + a name here.
+COMMANDS = ["validate", "analyze", "rules", "schema", "generations"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,148 +79,8 @@ def build_app():
             print(f"rackforge {__version__}")
             raise typer.Exit(0)
 
-    @app.command()
-    def validate(
-        paths: List[str] = typer.Argument(..., help="Design files, folders (searched), or - for stdin."),
-        fmt: str = typer.Option("text", "--format", "-f", help="text, concise or json."),
-        output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
-        select: List[str] = typer.Option([], "--select", help="Only these rule codes or prefixes (RF1, RF201)."),
-        ignore: List[str] = typer.Option([], "--ignore", help="Skip these rule codes or prefixes."),
-        generation: Optional[str] = typer.Option(None, "--generation", "-g", help="Check against this generation "
-                                                 "instead of the one the design declares."),
-        catalog: List[str] = typer.Option([], "--catalog", "-c", help="Extra catalog file (repeatable)."),
-        operating_point: Optional[str] = typer.Option(None, "--operating-point", help="idle, typical, max or peak."),
-        fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning."),
-        exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even with findings."),
-        statistics: bool = typer.Option(False, "--statistics", help="Count findings per rule."),
-    ):
-        """Check designs against their generation's requirements and the rules."""
-        from rackforge.engine import Options, validate as run
-        from rackforge.errors import InputError
-        from rackforge.findings import Severity
-        from rackforge.reporters import REPORTERS
-
-        if fmt not in REPORTERS:
-            _usage(f"unknown format {fmt!r}: expected one of {', '.join(REPORTERS)}")
-        if operating_point not in (None, "idle", "typical", "max", "peak"):
-            _usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
-        try:
-            fail_sev = Severity.parse(fail_on)
-        except ValueError as exc:
-            _usage(str(exc))
-        opts = Options(select=tuple(select), ignore=tuple(ignore), generation=generation,
-                       catalogs=tuple(catalog), operating_point=operating_point)
-        files, errors = expand_paths(paths)
-        results = []
-        for f in files:
-            try:
-                results.append(run(f, opts))
-            except InputError as exc:
-                errors.append(exc)
-        color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = REPORTERS[fmt](results, errors, statistics=statistics, color=color)
-        _emit(report, output)
-        if errors:
-            raise typer.Exit(EXIT_USAGE)
-        worst = max((f.severity for r in results for f in r.findings), default=None)
-        if not exit_zero and worst is not None and worst >= fail_sev:
-            raise typer.Exit(EXIT_FINDINGS)
-        raise typer.Exit(EXIT_OK)
-
-    @app.command()
-    def analyze(
-        path: str = typer.Argument(..., help="A design file, or - for stdin."),
-        fmt: str = typer.Option("text", "--format", "-f", help="json or text."),
-        output: Optional[str] = typer.Option(None, "--output", "-o"),
-        generation: Optional[str] = typer.Option(None, "--generation", "-g"),
-        catalog: List[str] = typer.Option([], "--catalog", "-c"),
-        operating_point: Optional[str] = typer.Option(None, "--operating-point"),
-    ):
-        """Print the computed model (counts, power, mass, rack units) with SI units in the keys."""
-        import json
-
-        from rackforge.engine import Options
-        from rackforge.api import analyze as run
-        from rackforge.errors import InputError
-
-        if fmt not in ("json", "text"):
-            _usage(f"unknown format {fmt!r}: expected json or text")
-        try:
-            data = run(path, Options(generation=generation, catalogs=tuple(catalog),
-                                     operating_point=operating_point))
-        except InputError as exc:
-            _fail_input(exc)
-        except ValueError as exc:  # design with schema errors
-            print(f"{path}: error: {exc}", file=sys.stderr)
-            raise typer.Exit(EXIT_FINDINGS)
-        if fmt == "json":
-            _emit(json.dumps(data, indent=2) + "\n", output)
-        else:
-            _emit(_analysis_text(data), output)
-
-    @app.command()
-    def rules(
-        code: Optional[str] = typer.Argument(None, help="A rule code (RF101) or name to explain."),
-        fmt: str = typer.Option("text", "--format", "-f", help="text, json or markdown."),
-    ):
-        """List the rules, or explain one."""
-        from rackforge.rules import all_rules
-        from rackforge.ruledocs import rule_json, rule_markdown, rules_table
-
-        reg = all_rules()
-        if code is None:
-            if fmt == "json":
-                import json
-
-                print(json.dumps([rule_json(r) for r in reg.values()], indent=2))
-            elif fmt == "markdown":
-                print(rules_table(reg), end="")
-            else:
-                for r in reg.values():
-                    print(f"{r.code}  {r.severity!s:<8} {r.name:<38} {r.summary}")
-            return
-        r = reg.get(code.upper()) or next((x for x in reg.values() if x.name == code), None)
-        if r is None:
-            _usage(f"unknown rule {code!r}; 'rackforge rules' lists them")
-        if fmt == "json":
-            import json
-
-            print(json.dumps(rule_json(r), indent=2))
-        else:
-            print(rule_markdown(r), end="")
-
-    @app.command()
-    def schema(
-        name: str = typer.Argument("design", help="design, catalog or generations."),
-        output: Optional[str] = typer.Option(None, "--output", "-o"),
-    ):
-        """Print a JSON Schema of the file formats."""
-        from rackforge.jsonschema import SCHEMAS, schema_text
-
-        if name not in SCHEMAS:
-            _usage(f"unknown schema {name!r}: expected one of {', '.join(SCHEMAS)}")
-        _emit(schema_text(name), output)
-
-    @app.command()
-    def generations(
-        action: Optional[str] = typer.Argument(None, help="'show' to print one profile."),
-        gen_id: Optional[str] = typer.Argument(None, help="Generation id."),
-        catalog: List[str] = typer.Option([], "--catalog", "-c"),
-        fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
-    ):
-        """List the generation profiles, or show one with inherited values resolved and their sources."""
-        from rackforge.genview import list_generations, show_generation
-
-        if action is None:
-            print(list_generations(catalog, fmt), end="")
-        elif action == "show" and gen_id:
-            try:
-                print(show_generation(gen_id, catalog, fmt), end="")
-            except KeyError as exc:
-                _usage(str(exc.args[0]))
-        else:
-            _usage("usage: rackforge generations [show GENERATION]")
-
+    for name in COMMANDS:
+        importlib.import_module(f"rackforge.commands.{name}").register(app)
     return app
 
 

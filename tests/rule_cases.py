@@ -1,76 +1,17 @@
-"""One triggering case per rule: (code, seed file, mutation of the seed dict, expected pointer prefix).
+"""All rule cases: (code, seed, mutation, expected pointer), gathered from tests/cases/*.py.
 
-The seeds themselves are the "silent on a good design" half: tests/test_rules.py checks each rule is silent on
-its case's unmutated seed and fires on the mutated one. tests/test_rules.py also fails when a registered rule
-has no case here.
+The seeds are the "silent on a good design" half: tests/test_rules.py checks each rule is silent on its case's
+unmutated seed and fires on the mutated one, and fails when a registered rule has no case.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import importlib
+import pkgutil
 
+import tests.cases as _pkg
+from tests.cases.common import Case
 
-@dataclass
-class Case:
-    code: str
-    seed: str
-    mutate: Callable[[dict], None]
-    pointer: str = ""
-    note: str = ""
-    also: tuple = ()  # other rules to run with it (a waiver is judged only when its rule runs)
-    catalog: dict | None = None  # an extra catalog written beside the design and named in its 'catalogs'
-
-
-DEEP_SWITCH = {"catalog": "test-extra", "parts": [{
-    "pn": "DEEP-SWITCH", "kind": "switch", "name": "a 1.2 m deep switch", "source": "test fixture",
-    "height": "1 RU", "standard": "eia19", "depth": "1200 mm", "mass": "20 kg",
-    "power": {"idle": "100 W", "typical": "200 W", "max": "300 W"},
-    "input": {"type": "ac", "voltage_min": "200 V", "voltage_max": "240 V", "phases": 1}}]}
-
-
-def _t(d, name="nvl72"):
-    return d["templates"][name]
-
-
-def _mount(d, mid, name="nvl72"):
-    return next(m for m in _t(d, name)["mounts"] if m["id"] == mid)
-
-
-G = "gb200-nvl72.json"
-H = "hgx-h100-air.yaml"
-
-CASES: list[Case] = [
-    Case("RF001", G, lambda d: d["site"].__setitem__("altitude", 100), "/site/altitude", "bare number"),
-    Case("RF002", G, lambda d: _mount(d, "ct01").__setitem__("part", "GB200-NVL72-CX"), "/templates/nvl72/mounts"),
-    Case("RF003", G, lambda d: _mount(d, "ct02").__setitem__("id", "ct01"), "/templates/nvl72/mounts"),
-    Case("RF004", G, lambda d: _mount(d, "ps1").__setitem__("feed", "C"), "/templates/nvl72/mounts"),
-    Case("RF005", G, lambda d: _t(d).__setitem__("links", [
-        {"a": "ct01:nvl99", "b": "st1:nvl0", "cable": "NVL5-CARTRIDGE-LINK"}]), "/templates/nvl72/links/0/a"),
-    Case("RF006", G, lambda d: _mount(d, "ct01").__setitem__("part", "PSU-5K5-ORV3-HPR"), "/templates/nvl72/mounts"),
-    Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
-    Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
-    Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
-    Case("RF103", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
-        {"id": "x", "part": "GB200-NVL72-ST", "u": 45}), "/templates/h100-rack/mounts/7"),
-    Case("RF104", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
-        {"id": "x", "part": "DEEP-SWITCH", "u": 45}), "/templates/h100-rack/mounts/7", catalog=DEEP_SWITCH),
-    Case("RF105", H, lambda d: d["templates"]["h100-rack"]["mounts"].extend(
-        [{"id": f"n{i}", "part": "DGX-H100", "u": 33 + 8 * (i % 2)} for i in range(2)] +
-        [{"id": f"m{i}", "part": "DGX-H100", "u": None, "side": "left"} for i in range(5)]),
-        "/templates/h100-rack/frame"),
-    Case("RF106", G, lambda d: [_t(d)["mounts"].append({"id": f"x{i}", "part": "GB200-NVL72-CT", "u": 39 + i})
-                                for i in range(9)], "/templates/nvl72"),
-    Case("RF107", H, lambda d: d.__setitem__("generation", "gb200-nvl72"), "/templates/h100-rack/frame"),
-    Case("RF108", G, lambda d: d.__setitem__("generation", "hgx-h100-air"), "/templates/nvl72/frame"),
-    Case("RF109", G, lambda d: d["site"].__setitem__("floor_load_rating", "1000 kg/m**2"), "/templates/nvl72"),
-    Case("RF110", H, lambda d: d["templates"]["h100-rack"]["mounts"][5].__setitem__("u", 40) or
-         d["templates"]["h100-rack"]["mounts"][6].__setitem__("u", 25), "/templates/h100-rack/mounts/5/u"),
-    Case("RF111", G, lambda d: _mount(d, "ps1").__setitem__("psus", {"part": "PSU-5K5-ORV3-HPR", "count": 7}),
-         "/templates/nvl72/mounts"),
-    Case("RF200", G, lambda d: [_t(d)["mounts"].append({"id": f"x{i}", "part": "GB200-NVL72-CT", "u": 39 + i})
-                                for i in range(3)], "/templates/nvl72"),
-    Case("RF901", G, lambda d: d.__setitem__("waivers", [
-        {"rule": "RF101", "target": "ct01", "reason": "temporary", "expires": "2020-01-01"}]), "/waivers/0"),
-    Case("RF902", G, lambda d: d.__setitem__("waivers", [
-        {"rule": "RF101", "target": "ct01", "reason": "nothing here"}]), "/waivers/0", also=("RF101",)),
-]
+CASES: list[Case] = []
+for _m in sorted(pkgutil.iter_modules(_pkg.__path__), key=lambda m: m.name):
+    if _m.name != "common":
+        CASES.extend(importlib.import_module(f"tests.cases.{_m.name}").CASES)
