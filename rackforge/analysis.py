@@ -112,10 +112,20 @@ def analyze_summary(ctx) -> dict[str, Any]:
         totals["accelerator_dies"] += n * p.accelerator_dies
         for lvl, v in p.it_power_w.items():
             totals[f"it_power_{lvl}_w"] += n * v
-    return {
+    out = {
         "design": ctx.design.name,
         "generation": ctx.ld.generation_id,
         "operating_point": ctx.op,
         "totals": {k: (round(v, 6) if isinstance(v, float) else v) for k, v in totals.items()},
         "racks": racks,
     }
+    # area sections, when their lowering module exists: power, cooling, network, supply_chain
+    import importlib.util
+
+    for area in AREA_SECTIONS:
+        if importlib.util.find_spec(f"rackforge.lowering.{area}") is not None:
+            out[area] = getattr(ctx, area).to_json()
+    return out
+
+
+AREA_SECTIONS = ("power", "cooling", "network", "supply_chain")

@@ -123,6 +123,30 @@ class Context:
 
         return physical_summary(self)
 
+    # Area analyses: each is computed on first use by ``rackforge.lowering.<area>.analyze(ctx)``, which lowers
+    # the design into plain arrays, runs the pure solvers and returns a result object that rules read and
+    # ``analyze`` prints (its ``to_json()`` gives SI floats with units in the keys).
+    @functools.cached_property
+    def power(self):
+        return self._area("power")
+
+    @functools.cached_property
+    def cooling(self):
+        return self._area("cooling")
+
+    @functools.cached_property
+    def network(self):
+        return self._area("network")
+
+    @functools.cached_property
+    def supply_chain(self):
+        return self._area("supply_chain")
+
+    def _area(self, name: str):
+        import importlib
+
+        return importlib.import_module(f"rackforge.lowering.{name}").analyze(self)
+
 
 def run_rules(ld: LoadedDesign, options: Options) -> list[Finding]:
     rules = all_rules()
