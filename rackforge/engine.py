@@ -177,7 +177,8 @@ def run_rules(ld: LoadedDesign, options: Options) -> list[Finding]:
 
 def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:
     return Finding(code=r.code, severity=hit.severity if hit.severity is not None else r.severity,
-                   message=hit.message, file=hit.file or doc.path, pointer=hit.pointer, hint=hit.hint, name=r.name)
+                   message=hit.message, file=hit.file or doc.path, pointer=hit.pointer, hint=hit.hint, name=r.name,
+                   requirement=hit.requirement, value=hit.value, limit=hit.limit, unit=hit.unit)
 
 
 def _located(findings: list[Finding], ld: LoadedDesign) -> list[Finding]:

@@ -33,6 +33,12 @@ class Finding:
     hint: str | None = None
     name: str = ""
     waived_by: str | None = field(default=None, compare=False)
+    # machine-readable margin, for findings against a generation requirement (rackforge matrix):
+    # the dotted requirement path (power.rack_power_max), the design's value and the limit, SI floats in `unit`
+    requirement: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    unit: str | None = None
 
     def location(self) -> str:
         if self.line is None:
@@ -53,4 +59,8 @@ class Finding:
             "column": self.col,
             "pointer": self.pointer,
             "hint": self.hint,
+            "requirement": self.requirement,
+            "value": self.value,
+            "limit": self.limit,
+            "unit": self.unit,
         }

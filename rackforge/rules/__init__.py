@@ -34,6 +34,11 @@ class Hit(NamedTuple):
     hint: str | None = None
     severity: Severity | None = None
     file: str | None = None
+    # optional margin against a generation requirement: dotted path, the design's value, the limit (SI, `unit`)
+    requirement: str | None = None
+    value: float | None = None
+    limit: float | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,8 @@ def rf106(ctx):
         p = ctx.physical[rd.key]
         if p.mass_kg > float(lim) + 1e-9:
             yield Hit(rd.ptr, f"rack weighs {p.mass_kg:.0f} kg; generation {ctx.gen.id!r} allows {lim}",
-                      "lighten or split the rack")
+                      "lighten or split the rack", requirement="physical.max_rack_mass", value=p.mass_kg,
+                      limit=float(lim), unit="kg")
 
 
 @rule("RF107", "frame-standard-not-allowed", "error", "The frame's standard is not one the generation allows.",
@@ -162,7 +163,7 @@ def rf107(ctx):
     for rd in ctx.r.defs:
         if rd.frame is not None and rd.frame.standard not in allowed:
             yield Hit(f"{rd.ptr}/frame", f"frame {rd.frame.pn!r} is {rd.frame.standard}; generation "
-                      f"{ctx.gen.id!r} allows {', '.join(allowed)}")
+                      f"{ctx.gen.id!r} allows {', '.join(allowed)}", requirement="physical.frame_standards")
 
 
 @rule("RF108", "rack-depth-over-generation-limit", "error", "The frame is deeper than the generation allows.",
@@ -181,7 +182,8 @@ def rf108(ctx):
     for rd in ctx.r.defs:
         if rd.frame is not None and float(rd.frame.depth) > float(lim) + 1e-9:
             yield Hit(f"{rd.ptr}/frame", f"frame {rd.frame.pn!r} is {_mm(float(rd.frame.depth))} deep; generation "
-                      f"{ctx.gen.id!r} allows {_mm(float(lim))}")
+                      f"{ctx.gen.id!r} allows {_mm(float(lim))}", requirement="physical.max_rack_depth",
+                      value=float(rd.frame.depth), limit=float(lim), unit="m")
 
 
 @rule("RF109", "floor-load-exceeded", "error", "A rack's mass over its footprint exceeds the floor's rating.")

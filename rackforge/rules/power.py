@@ -29,4 +29,5 @@ def rf200(ctx):
         p = ctx.physical[rd.key].it_power_w[ctx.op]
         if p > float(lim) * (1 + 1e-9):
             yield Hit(rd.ptr, f"IT power at {ctx.op} is {_kw(p)}; generation {ctx.gen.id!r} allows {lim} per rack "
-                      f"({_kw(p - float(lim))} over)", "remove trays, cap their power, or change generation")
+                      f"({_kw(p - float(lim))} over)", "remove trays, cap their power, or change generation",
+                      requirement="power.rack_power_max", value=p, limit=float(lim), unit="W")
