@@ -55,6 +55,7 @@ from rackforge.solvers.power_ref import (
     PowerNetwork,
     SolverOptions,
     assemble_result,
+    feed_imbalance,
     psu_line_phasors,
 )
 from rackforge.solvers.power_scenarios import (
@@ -269,23 +270,35 @@ def _struct(net: PowerNetwork) -> _Struct:
 @njit(cache=True)
 def _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, psu_il,
               l0, l1, load_nd, load_P, load_vc, F, dg):
+    """KCL residual ``F`` (into ``F``), Jacobian diagonal beyond the Laplacian (into ``dg``);
+    returns (||F||_2, ||F||_inf, co-content Phi)."""
     F[:] = 0.0
     dg[:] = 0.0
+    phi = 0.0
     for s in range(s0, s1):
         a = seg_a[s]
         b = seg_b[s]
-        i = seg_g[s] * (v[a] - v[b])
+        dvs = v[a] - v[b]
+        i = seg_g[s] * dvs
         F[a] += i
         F[b] -= i
+        phi += 0.5 * i * dvs
     for p in range(p0, p1):
         if on[p - p0]:
             nd = psu_nd[p]
-            x = (psu_E[p] - v[nd]) / psu_r[p]
-            if x >= 0.0 and x < psu_il[p]:
+            r = psu_r[p]
+            il = psu_il[p]
+            x = (psu_E[p] - v[nd]) / r
+            if x >= 0.0 and x < il:
                 F[nd] -= x
-                dg[nd] += 1.0 / psu_r[p]
-            elif x >= psu_il[p]:
-                F[nd] -= psu_il[p]
+                dg[nd] += 1.0 / r
+            elif x >= il:
+                F[nd] -= il
+            if x > 0.0:
+                if x < il:
+                    phi += 0.5 * r * x * x
+                else:
+                    phi += 0.5 * il * il * r + il * ((psu_E[p] - r * il) - v[nd])
     for q in range(l0, l1):
         nd = load_nd[q]
         vl = v[nd]
@@ -294,16 +307,18 @@ def _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, 
         if vl >= vc:
             F[nd] += P / vl
             dg[nd] -= P / (vl * vl)
+            phi += P * (0.5 + np.log(vl / vc))
         else:
             F[nd] += P * vl / (vc * vc)
             dg[nd] += P / (vc * vc)
+            phi += 0.5 * P * vl * vl / (vc * vc)
     s2 = 0.0
     smax = 0.0
     for i in range(F.size):
         s2 += F[i] * F[i]
         if abs(F[i]) > smax:
             smax = abs(F[i])
-    return np.sqrt(s2), smax
+    return np.sqrt(s2), smax, phi
 
 
 @njit(cache=True)
@@ -374,7 +389,7 @@ def _factor_solve(n, off, kind, bw, boff, perm, parent, goff, gdiag, gband, dg, 
 @njit(cache=True)
 def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr, psu_nd, psu_E,
                 psu_r, psu_il, load_ptr, load_nd, load_P, load_vc, kind, bw, perm, parent, goff,
-                gdiag, band_ptr, gband, mass, tol_a, rtol, max_iter, sigma_init, sigma_min, pd_tol):
+                gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min):
     """Newton / pseudo-transient iteration on network ``k`` (local voltages ``v``, in/out).
     Returns (iterations, converged)."""
     off = node_ptr[k]
@@ -403,10 +418,13 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
     dv = np.empty(n)
     work = np.empty(n * (bw[k] + 1) if kind[k] == 1 else 1)
     m = mass[k]
-    tol = rtol * tol_a[k]
+    tol = max(rtol * tol_a[k], noise_a[k])
     step_tol = 8.0 * 2.220446049250313e-16 * max(emax, 1.0)
-    fn, fmax = _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, psu_il,
-                         l0, l1, load_nd, load_P, load_vc, F, dg)
+    Ft = np.empty(n)
+    dgt = np.empty(n)
+    vt = np.empty(n)
+    fn, fmax, phi = _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r,
+                              psu_il, l0, l1, load_nd, load_P, load_vc, F, dg)
     sigma = 0.0
     it = 0
     while True:
@@ -422,15 +440,30 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
             sigma = sigma_init if sigma == 0.0 else 4.0 * sigma
             if sigma > 1e12:
                 return it, False
+        slope = 0.0
         dmax = 0.0
         for i in range(n):
-            v[i] += dv[i]
+            slope += F[i] * dv[i]
             if abs(dv[i]) > dmax:
                 dmax = abs(dv[i])
+        alpha = 1.0
+        while True:  # Armijo backtracking on the co-content, or a halved residual
+            for i in range(n):
+                vt[i] = v[i] + alpha * dv[i]
+            fnt, fmaxt, phit = _residual(vt, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E,
+                                         psu_r, psu_il, l0, l1, load_nd, load_P, load_vc, Ft, dgt)
+            if phit <= phi + armijo * alpha * slope or fnt <= 0.5 * fn or alpha < alpha_min:
+                break
+            alpha *= 0.5
+        for i in range(n):
+            v[i] = vt[i]
+            F[i] = Ft[i]
+            dg[i] = dgt[i]
+        fn = fnt
+        fmax = fmaxt
+        phi = phit
         it += 1
-        fn, fmax = _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r,
-                                 psu_il, l0, l1, load_nd, load_P, load_vc, F, dg)
-        if sigma == 0.0 and dmax <= step_tol:
+        if sigma == 0.0 and alpha == 1.0 and dmax <= step_tol:
             return it, True
         sigma = sigma / 4.0
         if sigma < sigma_min:
@@ -496,8 +529,8 @@ def _solve_jobs(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
                 psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
                 psu_slot, eff_ptr, eff_x, eff_y, feed_v, feed_pf,
                 load_ptr, load_nd, load_P, load_vc, load_vmin,
-                kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a,
-                rtol, max_iter, sigma_init, sigma_min, pd_tol,
+                kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
+                rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
                 jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp):
     nj = job_net.size
     for j in prange(nj):
@@ -513,8 +546,8 @@ def _solve_jobs(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
             v[i] = v_base[off + i]
         it, cv = _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr, psu_nd,
                              psu_E, psu_r, psu_il, load_ptr, load_nd, load_P, load_vc, kind, bw, perm,
-                             parent, goff, gdiag, band_ptr, gband, mass, tol_a, rtol, max_iter,
-                             sigma_init, sigma_min, pd_tol)
+                             parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter,
+                             sigma_init, sigma_min, pd_tol, armijo, alpha_min)
         jiter[j] = it
         jconv[j] = cv
         vo = jv_off[j]
@@ -680,7 +713,8 @@ def _run_jobs(net, st, job_net, job_fptr, job_fpsu, cold, v_base, pin_base, opts
         net.eff_ptr, net.eff_load_frac, net.eff_eta, net.feed_voltage_v, st.feed_pf,
         net.load_ptr, st.load_nd, net.load_p_w, net.load_v_collapse_v, net.load_v_min_v,
         st.kind, st.bw, st.perm, st.parent, st.goff, st.gdiag, st.band_ptr, st.gband,
-        net.net_mass_s, net.net_tol_a, opts.rtol, opts.max_iter, opts.sigma_init, opts.sigma_min, opts.pd_tol,
+        net.net_mass_s, net.net_i_scale_a, net.net_noise_a, opts.rtol, opts.max_iter, opts.sigma_init, opts.sigma_min, opts.pd_tol,
+        opts.armijo, opts.alpha_min,
         jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp,
     )
     return dict(jv_off=jv_off, jp_off=jp_off, jf_off=jf_off, jv=jv, jpsu_i=jpsu_i,
@@ -946,10 +980,8 @@ def solve_scenarios(net: PowerNetwork, scenarios: Scenarios, base: PowerFlowResu
     is_dc = net.feed_is_dc[sf_feed]
     sf_i = sf_line.max(axis=1) if nsf else np.zeros(0)
     sf_p = base.feed_p_in_w[sf_feed] + dp
-    mean = sf_line.mean(axis=1) if nsf else np.zeros(0)
-    dev = np.abs(sf_line - mean[:, None]).max(axis=1) if nsf else np.zeros(0)
-    sf_imb = np.where(is_dc | (mean <= 0), 0.0, dev / np.where(mean > 0, mean, 1.0))
     limit = net.feed_breaker_a * net.feed_derating
+    sf_imb = feed_imbalance(sf_line, is_dc, limit[sf_feed])
     sf_load = sf_i / limit[sf_feed]
     sf_ptr = np.searchsorted(sf_scen, np.arange(n_scen + 1)).astype(np.int64)
     # neutral current = sum of the L-N contributions = a + b + c (L-L parts cancel)

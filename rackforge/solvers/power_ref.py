@@ -19,15 +19,19 @@ DC side, one nodal system per network, unknowns the node voltages ``v`` [V]:
   voltage ``V_c``; a load is *served* when ``v_n >= max(V_min, V_c)``;
 * Kirchhoff's current law at every node: ``F_n(v) = sum_s i_s(out of n) + sum_l i_l - sum_p i_p = 0``.
 
-``F`` is solved by Newton's method globalised with pseudo-transient continuation
-(Kelley & Keyes 1998): ``(J + sigma * m I) dv = -F`` where ``J`` is the (symmetric) Jacobian,
-``m`` a per-network conductance scale and ``sigma >= 0`` the pseudo-transient shift (the
-inverse of the implicit-Euler time step): each iteration tries ``sigma / 4`` (0, i.e. plain
-Newton, below ``sigma_min``) and multiplies it by 4 until ``J + sigma m I`` is positive definite,
-so every step is the largest stable implicit-Euler step on the ladder. Starting at the PSU set-point (where
-``F >= 0``), the iteration follows the relaxation flow ``m dv/dt = -F`` of a cooperative system
-and converges to the highest stable operating point; when none exists above the collapse
-voltage the loads fall into the constant-impedance branch and are reported unserved.
+Every element's current depends only on its own voltage, so ``F`` is the gradient of the network
+co-content ``Phi(v) = sum_s g_s (v_a - v_b)^2 / 2 + sum_l int_0^v i_l - sum_p int_E^v i_p``
+(Millar 1951): operating points are stationary points of ``Phi`` and the stable ones are its
+local minima (``J = Hess Phi`` positive definite). ``F = 0`` is solved by Newton's method with a
+Hessian shift and a line search (Nocedal & Wright 2006, sec. 3.4): the step solves
+``(J + sigma m I) dv = -F``, where ``J`` is the symmetric Jacobian, ``m`` a per-network conductance
+scale and ``sigma >= 0`` the pseudo-transient shift (Kelley & Keyes 1998; each iteration tries
+``sigma / 4``, 0 - plain Newton - below ``sigma_min``, and multiplies it by 4 until
+``J + sigma m I`` is positive definite); the step length is halved until ``Phi`` decreases
+sufficiently (Armijo) or the residual norm halves. Started at the highest PSU set-point, the
+iteration descends ``Phi`` to the highest stable operating point; when none exists above the
+collapse voltage the loads fall into the constant-impedance branch and are reported unserved.
+Near the solution it is plain Newton and converges quadratically.
 
 AC side, after the DC solve: ``P_in = P_out / eta(P_out / P_rated)`` with ``eta`` linearly
 interpolated in the PSU's efficiency curve (clamped at the end points); apparent power
@@ -46,7 +50,10 @@ References
   (three-phase phasors) and ch. 9 (Newton power flow).
 * Kelley, C. T. and Keyes, D. E., "Convergence analysis of pseudo-transient continuation",
   SIAM J. Numer. Anal. 35(2), 508-523, 1998.
-* Smith, H. L., *Monotone Dynamical Systems*, AMS, 1995 (cooperative systems, ch. 3).
+* Millar, W., "Some general theorems for non-linear systems possessing resistance",
+  Phil. Mag. 42(333), 1150-1160, 1951 (content and co-content).
+* Nocedal, J. and Wright, S. J., *Numerical Optimization*, 2nd ed., Springer, 2006,
+  sec. 3.1 (Armijo condition) and 3.4 (Newton with Hessian modification).
 * NEMA MG 1-2016, 14.35 (definition of unbalance).
 """
 
@@ -104,9 +111,10 @@ class SolverOptions:
     Parameters
     ----------
     rtol : float
-        Convergence when ``max_n |F_n| <= rtol * I_scale`` [-], with ``I_scale`` [A] the
-        network's total load current at the highest PSU set-point (or the sum of PSU current
-        limits when there is no load).
+        Convergence when ``max_n |F_n| <= max(rtol * I_scale, noise)`` [-], with ``I_scale`` [A]
+        the network's total load current at the highest PSU set-point (or the sum of PSU current
+        limits when there is no load) and ``noise`` [A] the rounding floor of the residual
+        (``PowerNetwork.net_noise_a``).
     max_iter : int
         Maximum number of Newton / pseudo-transient iterations per network.
     sigma_init : float
@@ -116,6 +124,10 @@ class SolverOptions:
         After each step the shift is divided by 4 and set to 0 (pure Newton) below this [-].
     pd_tol : float
         A pivot ``d_j <= pd_tol * A_jj`` marks the matrix as not positive definite [-].
+    armijo : float
+        Sufficient-decrease constant of the backtracking line search on the co-content [-].
+    alpha_min : float
+        Smallest step fraction of the line search; below it the step is taken anyway [-].
     """
 
     rtol: float = 1e-12
@@ -123,6 +135,8 @@ class SolverOptions:
     sigma_init: float = 1e-2
     sigma_min: float = 1e-6
     pd_tol: float = 1e-12
+    armijo: float = 1e-4
+    alpha_min: float = 1e-10
 
 
 def _as(a, dtype, name, shape=None):
@@ -432,8 +446,9 @@ class PowerNetwork:
         return self._cached("mass", f)
 
     @property
-    def net_tol_a(self) -> np.ndarray:
-        """Absolute KCL tolerance per network [A] (``rtol`` of :class:`SolverOptions` = 1)."""
+    def net_i_scale_a(self) -> np.ndarray:
+        """Current scale per network [A] for the convergence test: total load current at the
+        highest PSU set-point (or the sum of PSU current limits when there is no load)."""
 
         def f():
             emax = np.full(self.n_net, 0.0)
@@ -443,7 +458,26 @@ class PowerNetwork:
             scale = np.where((iload > 0) & (emax > 0), iload / np.maximum(emax, 1e-300), ilim)
             return np.maximum(scale, 1e-9)
 
-        return self._cached("tol", f)
+        return self._cached("iscale", f)
+
+    @property
+    def net_noise_a(self) -> np.ndarray:
+        """Rounding floor of the KCL residual per network [A]:
+        ``16 eps max(E) max_n sum_{s at n} g_s`` (a segment current ``g (v_a - v_b)`` carries an
+        absolute error of about ``eps |v| g``)."""
+
+        def f():
+            emax = np.full(self.n_net, 0.0)
+            np.maximum.at(emax, self.psu_net, np.abs(self.psu_v_set_v))
+            gs = np.zeros(self.n_node)
+            g = 1.0 / self.seg_r_ohm
+            np.add.at(gs, self.seg_from, g)
+            np.add.at(gs, self.seg_to, g)
+            gmax = np.zeros(self.n_net)
+            np.maximum.at(gmax, self.node_net, gs)
+            return 16.0 * np.finfo(np.float64).eps * emax * gmax
+
+        return self._cached("noise", f)
 
     def psu_out(self, psu_failed=None, feed_failed=None) -> np.ndarray:
         """Boolean [n_psu]: PSU out of service (failed itself or on a failed feed)."""
@@ -582,6 +616,24 @@ def psu_line_phasors(p_in_w, conn, pf, v_feed):
     return cur[:, None] * _CONN_SIGN[conn]
 
 
+def feed_imbalance(line_a, is_dc, limit_a):
+    """Current unbalance of three-phase feeds, ``max_k |I_k - mean(I)| / mean(I)`` [-] (NEMA MG 1,
+    14.35 definition applied to line currents); 0 for DC feeds and for feeds whose mean line
+    current is below ``1e-9 * limit_a`` (de-energised).
+
+    Parameters
+    ----------
+    line_a : array [n, 3] [A]
+    is_dc : bool array [n]
+    limit_a : array [n] [A]
+    """
+    line_a = np.asarray(line_a, dtype=np.float64).reshape(-1, 3)
+    mean = line_a.mean(axis=1)
+    dev = np.abs(line_a - mean[:, None]).max(axis=1)
+    live = ~np.asarray(is_dc) & (mean > 1e-9 * np.asarray(limit_a))
+    return np.where(live, dev / np.where(live, mean, 1.0), 0.0)
+
+
 def assemble_result(net: PowerNetwork, v, psu_i, psu_on, net_conv, net_iter) -> PowerFlowResult:
     """Derived quantities of one solved scenario (PSU power and efficiency, segment currents and
     losses, load service, AC feed currents, totals) from node voltages and PSU currents."""
@@ -616,10 +668,8 @@ def assemble_result(net: PowerNetwork, v, psu_i, psu_on, net_conv, net_iter) -> 
     feed_i = feed_line.max(axis=1) if net.n_feed else np.zeros(0)
     feed_p = np.bincount(net.psu_feed, p_in, minlength=net.n_feed)
     pf = np.where(net.feed_is_dc, 1.0, net.feed_pf)
-    mean = feed_line.mean(axis=1) if net.n_feed else np.zeros(0)
-    dev = np.abs(feed_line - mean[:, None]).max(axis=1) if net.n_feed else np.zeros(0)
-    imb = np.where(net.feed_is_dc | (mean <= 0), 0.0, dev / np.where(mean > 0, mean, 1.0))
     limit = net.feed_breaker_a * net.feed_derating
+    imb = feed_imbalance(feed_line, net.feed_is_dc, limit)
     n_uns = int(np.count_nonzero(~served & (net.load_p_w > 0)))
     return PowerFlowResult(
         node_voltage_v=v,
@@ -690,7 +740,7 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions):
     emax = float(E[on].max())
     v = np.array(v0, dtype=np.float64) if v0 is not None else np.full(n, emax)
     m = float(net.net_mass_s[k])
-    tol = opts.rtol * float(net.net_tol_a[k])
+    tol = max(opts.rtol * float(net.net_i_scale_a[k]), float(net.net_noise_a[k]))
     lap = sp.coo_matrix(
         (np.concatenate([g, g, -g, -g]), (np.concatenate([sa, sb, sa, sb]), np.concatenate([sa, sb, sb, sa]))),
         shape=(n, n),
@@ -698,22 +748,31 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions):
     step_tol = 8.0 * np.finfo(float).eps * max(emax, 1.0)
 
     def residual(v):
+        """KCL residual F = grad(Phi), the diagonal of its Jacobian beyond the segment
+        Laplacian, and the co-content Phi (Millar 1951) whose stationary points solve F = 0."""
         F = np.zeros(n)
-        i_s = g * (v[sa] - v[sb])
+        dvs = v[sa] - v[sb]
+        i_s = g * dvs
         np.add.at(F, sa, i_s)
         np.add.at(F, sb, -i_s)
         ip = psu_current(v[pn], E, r, il, on)
         np.add.at(F, pn, -ip)
         vl = v[ln]
         cp = vl >= vc
-        np.add.at(F, ln, np.where(cp, P / np.where(cp, vl, 1.0), P * vl / vc**2))
+        vls = np.where(cp, vl, 1.0)
+        np.add.at(F, ln, np.where(cp, P / vls, P * vl / vc**2))
         dg = np.zeros(n)
         x = (E - v[pn]) / r
         np.add.at(dg, pn, np.where(on & (x >= 0) & (x < il), 1.0 / r, 0.0))
-        np.add.at(dg, ln, np.where(cp, -P / np.where(cp, vl, 1.0) ** 2, P / vc**2))
-        return F, dg
+        np.add.at(dg, ln, np.where(cp, -P / vls**2, P / vc**2))
+        phi_psu = np.where(x <= 0, 0.0, np.where(x < il, 0.5 * r * x * x,
+                                                  0.5 * il * il * r + il * ((E - r * il) - v[pn])))
+        phi = (0.5 * (g * dvs * dvs).sum() + np.where(on, phi_psu, 0.0).sum()
+               + np.where(cp, P * (0.5 + np.log(vls / vc)), 0.5 * P * vl * vl / vc**2).sum())
+        return F, dg, phi
 
-    F, dg = residual(v)
+    F, dg, phi = residual(v)
+    fn = float(np.sqrt(F @ F))
     sigma = 0.0
     it = 0
     ident = np.arange(n)
@@ -739,10 +798,18 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions):
             if sigma > 1e12:
                 return v, it, False
         dv = lu.solve(-F)
-        v = v + dv
+        slope = float(F @ dv)  # < 0: descent direction of Phi
+        alpha = 1.0
+        while True:  # Armijo backtracking on Phi, or a halved residual
+            vt = v + alpha * dv
+            Ft, dgt, phit = residual(vt)
+            fnt = float(np.sqrt(Ft @ Ft))
+            if phit <= phi + opts.armijo * alpha * slope or fnt <= 0.5 * fn or alpha < opts.alpha_min:
+                break
+            alpha *= 0.5
+        v, F, dg, phi, fn = vt, Ft, dgt, phit, fnt
         it += 1
-        F, dg = residual(v)
-        if sigma == 0.0 and np.max(np.abs(dv)) <= step_tol:
+        if sigma == 0.0 and alpha == 1.0 and np.max(np.abs(dv)) <= step_tol:
             return v, it, True
         # relax the shift: the next iteration tries sigma / 4 first (pure Newton once below
         # sigma_min) and raises it again only if J + sigma m I is not positive definite
