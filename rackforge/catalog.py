@@ -97,7 +97,12 @@ def _clean_loc(loc: tuple, data: Any) -> tuple:
     """Drop pydantic's union/discriminator tags from an error location, keeping real keys/indexes."""
     out = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and (
+                i < len(loc) - 1 or part in {v for v in node.values() if isinstance(v, str)}):
+            # a discriminator tag (``cable`` in ``parts/3/cable/length``): not a key of the data, and either
+            # more of the location follows it (a missing field is always last) or it is the tag's own value
+            continue
         if isinstance(node, dict) and isinstance(part, str) and part in node:
             out.append(part)
             node = node[part]

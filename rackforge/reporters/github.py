@@ -1,0 +1,53 @@
+"""GitHub Actions workflow-command annotations (``::error file=...,line=...,col=...,title=...::message``).
+
+Escaping follows the Actions toolkit (``@actions/core`` ``command.ts``): in the message ``%``, ``\\r`` and
+``\\n`` become ``%25``, ``%0D`` and ``%0A``; in property values ``:`` and ``,`` also become ``%3A`` and ``%2C``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rackforge.findings import Severity
+from rackforge.reporters._common import relative_path
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s: str) -> str:
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(kind: str, message: str, *, file: str | None = None, line: int | None = None,
+               col: int | None = None, title: str | None = None) -> str:
+    props = []
+    if file is not None:
+        props.append(("file", file))
+    if line is not None:
+        props.append(("line", str(line)))
+        if col is not None:
+            props.append(("col", str(col)))
+    if title:
+        props.append(("title", title))
+    head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    return f"::{kind}{' ' + head if head else ''}::{escape_data(message)}"
+
+
+def github(results, errors, **_: Any) -> str:
+    from rackforge.reporters.basic import _summary
+
+    lines = []
+    for e in errors:
+        lines.append(annotation("error", e.message + (f"\nhint: {e.hint}" if e.hint else ""),
+                                file=relative_path(e.file) if e.file else None, line=e.line, col=e.col,
+                                title="rackforge: unreadable input"))
+    for r in results:
+        for f in r.findings:
+            msg = f.message + (f"\nhint: {f.hint}" if f.hint else "")
+            lines.append(annotation(COMMAND[f.severity], msg, file=relative_path(f.file), line=f.line,
+                                    col=f.col, title=f"{f.code} {f.name}"))
+    lines.append(_summary(results, errors))
+    return "\n".join(lines) + "\n"
