@@ -83,6 +83,7 @@ __all__ = [
 # job scalar columns
 _J_PIN, _J_POUT, _J_PSULOSS, _J_BUSLOSS, _J_LOAD, _J_UNSERVED, _J_NUNS, _J_VMIN, _J_SEGMAX, _J_LFMAX = range(10)
 _NJ = 10
+_PARALLEL_MIN_NODES = 50_000  # node-jobs below which the serial kernel is used
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +259,11 @@ class _Struct:
         self.feed_psu_ptr = np.zeros(net.n_feed + 1, np.int64)
         self.feed_psu_ptr[1:] = np.cumsum(np.bincount(net.psu_feed, minlength=net.n_feed))
         self.feed_pf = np.where(net.feed_is_dc, 1.0, net.feed_pf)
+        # complex line-current coefficients [A/W] of each PSU: line currents = P_in * coef
+        coef = psu_line_phasors(np.ones(net.n_psu), net.psu_conn, self.feed_pf[net.psu_feed],
+                                net.feed_voltage_v[net.psu_feed])
+        self.coef_re = np.ascontiguousarray(coef.real)
+        self.coef_im = np.ascontiguousarray(coef.imag)
 
 
 def _struct(net: PowerNetwork) -> _Struct:
@@ -270,55 +276,75 @@ def _struct(net: PowerNetwork) -> _Struct:
 @njit(cache=True)
 def _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, psu_il,
               l0, l1, load_nd, load_P, load_vc, F, dg):
-    """KCL residual ``F`` (into ``F``), Jacobian diagonal beyond the Laplacian (into ``dg``);
-    returns (||F||_2, ||F||_inf, co-content Phi)."""
+    """KCL residual ``F`` (into ``F``) and the Jacobian diagonal beyond the segment Laplacian
+    (into ``dg``); returns (||F||_2, ||F||_inf)."""
     F[:] = 0.0
     dg[:] = 0.0
-    phi = 0.0
     for s in range(s0, s1):
         a = seg_a[s]
         b = seg_b[s]
-        dvs = v[a] - v[b]
-        i = seg_g[s] * dvs
+        i = seg_g[s] * (v[a] - v[b])
         F[a] += i
         F[b] -= i
-        phi += 0.5 * i * dvs
     for p in range(p0, p1):
         if on[p - p0]:
             nd = psu_nd[p]
-            r = psu_r[p]
+            x = (psu_E[p] - v[nd]) / psu_r[p]
             il = psu_il[p]
-            x = (psu_E[p] - v[nd]) / r
             if x >= 0.0 and x < il:
                 F[nd] -= x
-                dg[nd] += 1.0 / r
+                dg[nd] += 1.0 / psu_r[p]
             elif x >= il:
                 F[nd] -= il
-            if x > 0.0:
-                if x < il:
-                    phi += 0.5 * r * x * x
-                else:
-                    phi += 0.5 * il * il * r + il * ((psu_E[p] - r * il) - v[nd])
     for q in range(l0, l1):
         nd = load_nd[q]
         vl = v[nd]
         P = load_P[q]
         vc = load_vc[q]
         if vl >= vc:
-            F[nd] += P / vl
-            dg[nd] -= P / (vl * vl)
-            phi += P * (0.5 + np.log(vl / vc))
+            i = P / vl
+            F[nd] += i
+            dg[nd] -= i / vl
         else:
-            F[nd] += P * vl / (vc * vc)
-            dg[nd] += P / (vc * vc)
-            phi += 0.5 * P * vl * vl / (vc * vc)
+            gc = P / (vc * vc)
+            F[nd] += gc * vl
+            dg[nd] += gc
     s2 = 0.0
     smax = 0.0
     for i in range(F.size):
         s2 += F[i] * F[i]
         if abs(F[i]) > smax:
             smax = abs(F[i])
-    return np.sqrt(s2), smax, phi
+    return np.sqrt(s2), smax
+
+
+@njit(cache=True)
+def _cocontent(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, psu_il,
+               l0, l1, load_nd, load_P, load_vc):
+    """Co-content ``Phi(v)`` [W] whose gradient is the KCL residual (see power_ref)."""
+    phi = 0.0
+    for s in range(s0, s1):
+        dvs = v[seg_a[s]] - v[seg_b[s]]
+        phi += 0.5 * seg_g[s] * dvs * dvs
+    for p in range(p0, p1):
+        if on[p - p0]:
+            r = psu_r[p]
+            il = psu_il[p]
+            x = (psu_E[p] - v[psu_nd[p]]) / r
+            if x > 0.0:
+                if x < il:
+                    phi += 0.5 * r * x * x
+                else:
+                    phi += 0.5 * il * il * r + il * ((psu_E[p] - r * il) - v[psu_nd[p]])
+    for q in range(l0, l1):
+        vl = v[load_nd[q]]
+        P = load_P[q]
+        vc = load_vc[q]
+        if vl >= vc:
+            phi += P * (0.5 + np.log(vl / vc))
+        else:
+            phi += 0.5 * P * vl * vl / (vc * vc)
+    return phi
 
 
 @njit(cache=True)
@@ -423,8 +449,10 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
     Ft = np.empty(n)
     dgt = np.empty(n)
     vt = np.empty(n)
-    fn, fmax, phi = _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r,
-                              psu_il, l0, l1, load_nd, load_P, load_vc, F, dg)
+    fn, fmax = _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r,
+                         psu_il, l0, l1, load_nd, load_P, load_vc, F, dg)
+    phi = 0.0
+    have_phi = False
     sigma = 0.0
     it = 0
     while True:
@@ -447,12 +475,24 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
             if abs(dv[i]) > dmax:
                 dmax = abs(dv[i])
         alpha = 1.0
-        while True:  # Armijo backtracking on the co-content, or a halved residual
+        while True:  # accept a halved residual, else Armijo backtracking on the co-content
             for i in range(n):
                 vt[i] = v[i] + alpha * dv[i]
-            fnt, fmaxt, phit = _residual(vt, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E,
-                                         psu_r, psu_il, l0, l1, load_nd, load_P, load_vc, Ft, dgt)
-            if phit <= phi + armijo * alpha * slope or fnt <= 0.5 * fn or alpha < alpha_min:
+            fnt, fmaxt = _residual(vt, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E,
+                                   psu_r, psu_il, l0, l1, load_nd, load_P, load_vc, Ft, dgt)
+            phit = 0.0
+            have_phit = False
+            accept = fnt <= 0.5 * fn or alpha < alpha_min
+            if not accept:
+                if not have_phi:
+                    phi = _cocontent(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E,
+                                     psu_r, psu_il, l0, l1, load_nd, load_P, load_vc)
+                    have_phi = True
+                phit = _cocontent(vt, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E,
+                                  psu_r, psu_il, l0, l1, load_nd, load_P, load_vc)
+                have_phit = True
+                accept = phit <= phi + armijo * alpha * slope
+            if accept:
                 break
             alpha *= 0.5
         for i in range(n):
@@ -462,6 +502,7 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
         fn = fnt
         fmax = fmaxt
         phi = phit
+        have_phi = have_phit
         it += 1
         if sigma == 0.0 and alpha == 1.0 and dmax <= step_tol:
             return it, True
@@ -485,147 +526,144 @@ def _eta(c, lf, eff_ptr, eff_x, eff_y):
 
 
 @njit(cache=True)
-def _phasor(p_in, conn, pf, vf):
-    """Complex line currents (a, b, c) of one PSU; see power_ref.psu_line_phasors."""
-    ca = 0j
-    cb = 0j
-    cc = 0j
-    if conn == 6:
-        ca = complex(p_in / vf, 0.0)
-        return ca, cb, cc
-    phi = np.arccos(min(max(pf, 0.0), 1.0))
-    s = p_in / pf
-    deg = np.pi / 180.0
-    if conn <= 2:
-        mag = s / (vf / np.sqrt(3.0))
-        ang = (0.0 if conn == 0 else (-120.0 if conn == 1 else 120.0)) * deg - phi
-        cur = mag * complex(np.cos(ang), np.sin(ang))
-        if conn == 0:
-            ca = cur
-        elif conn == 1:
-            cb = cur
-        else:
-            cc = cur
-    else:
-        mag = s / vf
-        ang = (30.0 if conn == 3 else (-90.0 if conn == 4 else 150.0)) * deg - phi
-        cur = mag * complex(np.cos(ang), np.sin(ang))
-        if conn == 3:
-            ca = cur
-            cb = -cur
-        elif conn == 4:
-            cb = cur
-            cc = -cur
-        else:
-            cc = cur
-            ca = -cur
-    return ca, cb, cc
-
-
-@njit(cache=True, parallel=True)
-def _solve_jobs(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
+def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
                 jv_off, jp_off, jf_off,
                 node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
                 psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
-                psu_slot, eff_ptr, eff_x, eff_y, feed_v, feed_pf,
+                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
                 load_ptr, load_nd, load_P, load_vc, load_vmin,
                 kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
                 rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
                 jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp):
-    nj = job_net.size
-    for j in prange(nj):
-        k = job_net[j]
-        off = node_ptr[k]
-        n = node_ptr[k + 1] - off
-        p0, p1 = psu_ptr[k], psu_ptr[k + 1]
-        on = np.ones(p1 - p0, np.bool_)
-        for q in range(job_fptr[j], job_fptr[j + 1]):
-            on[job_fpsu[q] - p0] = False
-        v = np.empty(n)
-        for i in range(n):
-            v[i] = v_base[off + i]
-        it, cv = _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr, psu_nd,
-                             psu_E, psu_r, psu_il, load_ptr, load_nd, load_P, load_vc, kind, bw, perm,
-                             parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter,
-                             sigma_init, sigma_min, pd_tol, armijo, alpha_min)
-        jiter[j] = it
-        jconv[j] = cv
-        vo = jv_off[j]
-        vmin = 1e300
-        for i in range(n):
-            jv[vo + i] = v[i]
-            if v[i] < vmin:
-                vmin = v[i]
-        # PSUs
-        po = jp_off[j]
-        fo = jf_off[j]
-        pin_sum = 0.0
-        pout_sum = 0.0
-        lfmax = 0.0
-        for p in range(p0, p1):
-            i_p = 0.0
-            if on[p - p0]:
-                x = (psu_E[p] - v[psu_nd[p]]) / psu_r[p]
-                i_p = min(max(x, 0.0), psu_il[p])
-            pout = v[psu_nd[p]] * i_p
-            lf = pout / psu_prated[p]
-            pin = 0.0
-            if pout != 0.0:
-                pin = pout / _eta(psu_curve[p], lf, eff_ptr, eff_x, eff_y)
-            jpsu_i[po + p - p0] = i_p
-            jpsu_pin[po + p - p0] = pin
-            pin_sum += pin
-            pout_sum += pout
-            if lf > lfmax:
-                lfmax = lf
-            if not cold:
-                f = psu_feed[p]
-                na, nb, nc = _phasor(pin, psu_conn[p], feed_pf[f], feed_v[f])
-                ba, bb, bc = _phasor(psu_pin_base[p], psu_conn[p], feed_pf[f], feed_v[f])
-                t = fo + psu_slot[p]
-                jf_dre[t, 0] += na.real - ba.real
-                jf_dre[t, 1] += nb.real - bb.real
-                jf_dre[t, 2] += nc.real - bc.real
-                jf_dim[t, 0] += na.imag - ba.imag
-                jf_dim[t, 1] += nb.imag - bb.imag
-                jf_dim[t, 2] += nc.imag - bc.imag
-                jf_dp[t] += pin - psu_pin_base[p]
-        # segments
-        bus = 0.0
-        segmax = 0.0
-        for s in range(seg_ptr[k], seg_ptr[k + 1]):
-            dvv = v[seg_a[s]] - v[seg_b[s]]
-            i_s = seg_g[s] * dvv
-            bus += i_s * dvv
-            ld = abs(i_s) / seg_rated[s]
-            if ld > segmax:
-                segmax = ld
-        # loads
-        lw = 0.0
-        uns = 0.0
-        nuns = 0.0
-        for q in range(load_ptr[k], load_ptr[k + 1]):
-            vl = v[load_nd[q]]
-            P = load_P[q]
-            vc = load_vc[q]
-            if vl >= vc:
-                lw += P
-            else:
-                lw += P * vl * vl / (vc * vc)
-            if not vl >= max(load_vmin[q], vc):
-                uns += P
-                if P > 0.0:
-                    nuns += 1.0
-        jscal[j, 0] = pin_sum
-        jscal[j, 1] = pout_sum
-        jscal[j, 2] = pin_sum - pout_sum
-        jscal[j, 3] = bus
-        jscal[j, 4] = lw
-        jscal[j, 5] = uns
-        jscal[j, 6] = nuns
-        jscal[j, 7] = vmin
-        jscal[j, 8] = segmax
-        jscal[j, 9] = lfmax
+    """Solve job ``j`` (one network of one scenario) and write its outputs."""
+    k = job_net[j]
+    off = node_ptr[k]
+    n = node_ptr[k + 1] - off
+    p0, p1 = psu_ptr[k], psu_ptr[k + 1]
+    on = np.ones(p1 - p0, np.bool_)
+    for q in range(job_fptr[j], job_fptr[j + 1]):
+        on[job_fpsu[q] - p0] = False
+    v = np.empty(n)
+    for i in range(n):
+        v[i] = v_base[off + i]
+    it, cv = _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr, psu_nd,
+                         psu_E, psu_r, psu_il, load_ptr, load_nd, load_P, load_vc, kind, bw, perm,
+                         parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter,
+                         sigma_init, sigma_min, pd_tol, armijo, alpha_min)
+    jiter[j] = it
+    jconv[j] = cv
+    vo = jv_off[j]
+    vmin = 1e300
+    for i in range(n):
+        jv[vo + i] = v[i]
+        if v[i] < vmin:
+            vmin = v[i]
+    # PSUs
+    po = jp_off[j]
+    fo = jf_off[j]
+    pin_sum = 0.0
+    pout_sum = 0.0
+    lfmax = 0.0
+    for p in range(p0, p1):
+        i_p = 0.0
+        if on[p - p0]:
+            x = (psu_E[p] - v[psu_nd[p]]) / psu_r[p]
+            i_p = min(max(x, 0.0), psu_il[p])
+        pout = v[psu_nd[p]] * i_p
+        lf = pout / psu_prated[p]
+        pin = 0.0
+        if pout != 0.0:
+            pin = pout / _eta(psu_curve[p], lf, eff_ptr, eff_x, eff_y)
+        jpsu_i[po + p - p0] = i_p
+        jpsu_pin[po + p - p0] = pin
+        pin_sum += pin
+        pout_sum += pout
+        if lf > lfmax:
+            lfmax = lf
+        if not cold:
+            # line currents are linear in P_in: delta = (P_in - P_in,base) * coefficient
+            dpin = pin - psu_pin_base[p]
+            t = fo + psu_slot[p]
+            for c in range(3):
+                jf_dre[t, c] += dpin * coef_re[p, c]
+                jf_dim[t, c] += dpin * coef_im[p, c]
+            jf_dp[t] += dpin
+    # segments
+    bus = 0.0
+    segmax = 0.0
+    for s in range(seg_ptr[k], seg_ptr[k + 1]):
+        dvv = v[seg_a[s]] - v[seg_b[s]]
+        i_s = seg_g[s] * dvv
+        bus += i_s * dvv
+        ld = abs(i_s) / seg_rated[s]
+        if ld > segmax:
+            segmax = ld
+    # loads
+    lw = 0.0
+    uns = 0.0
+    nuns = 0.0
+    for q in range(load_ptr[k], load_ptr[k + 1]):
+        vl = v[load_nd[q]]
+        P = load_P[q]
+        vc = load_vc[q]
+        if vl >= vc:
+            lw += P
+        else:
+            lw += P * vl * vl / (vc * vc)
+        if not vl >= max(load_vmin[q], vc):
+            uns += P
+            if P > 0.0:
+                nuns += 1.0
+    jscal[j, 0] = pin_sum
+    jscal[j, 1] = pout_sum
+    jscal[j, 2] = pin_sum - pout_sum
+    jscal[j, 3] = bus
+    jscal[j, 4] = lw
+    jscal[j, 5] = uns
+    jscal[j, 6] = nuns
+    jscal[j, 7] = vmin
+    jscal[j, 8] = segmax
+    jscal[j, 9] = lfmax
+
+
+@njit(cache=True, parallel=True)
+def _solve_jobs_par(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
+                jv_off, jp_off, jf_off,
+                node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
+                psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
+                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
+                load_ptr, load_nd, load_P, load_vc, load_vmin,
+                kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
+                rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
+                jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp):
+    for j in prange(job_net.size):
+        _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base, jv_off, jp_off, jf_off,
+             node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated, psu_ptr, psu_nd, psu_E, psu_r, psu_il,
+             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, coef_re,
+             coef_im, load_ptr, load_nd, load_P, load_vc, load_vmin, kind, bw, perm, parent, goff,
+             gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter, sigma_init, sigma_min,
+             pd_tol, armijo, alpha_min, jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim,
+             jf_dp)
+
+
+@njit(cache=True)
+def _solve_jobs_ser(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
+                jv_off, jp_off, jf_off,
+                node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
+                psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
+                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
+                load_ptr, load_nd, load_P, load_vc, load_vmin,
+                kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
+                rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
+                jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp):
+    for j in range(job_net.size):
+        _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base, jv_off, jp_off, jf_off,
+             node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated, psu_ptr, psu_nd, psu_E, psu_r, psu_il,
+             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, coef_re,
+             coef_im, load_ptr, load_nd, load_P, load_vc, load_vmin, kind, bw, perm, parent, goff,
+             gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter, sigma_init, sigma_min,
+             pd_tol, armijo, alpha_min, jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim,
+             jf_dp)
 
 
 @njit(cache=True)
@@ -705,12 +743,14 @@ def _run_jobs(net, st, job_net, job_fptr, job_fpsu, cold, v_base, pin_base, opts
     jf_dre = np.zeros((jf_off[-1], 3))
     jf_dim = np.zeros((jf_off[-1], 3))
     jf_dp = np.zeros(jf_off[-1])
-    _solve_jobs(
+    # threads pay off only for enough work (thread start-up and allocator contention otherwise)
+    parallel = int(nsz[job_net].sum()) >= _PARALLEL_MIN_NODES
+    (_solve_jobs_par if parallel else _solve_jobs_ser)(
         job_net, job_fptr, job_fpsu, cold, v_base, pin_base, jv_off, jp_off, jf_off,
         net.node_ptr, net.seg_ptr, st.seg_a, st.seg_b, st.seg_g, net.seg_i_rated_a,
         net.psu_ptr, st.psu_nd, net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a,
         net.psu_p_rated_w, net.psu_curve, net.psu_feed, net.psu_conn, st.psu_slot,
-        net.eff_ptr, net.eff_load_frac, net.eff_eta, net.feed_voltage_v, st.feed_pf,
+        net.eff_ptr, net.eff_load_frac, net.eff_eta, st.coef_re, st.coef_im,
         net.load_ptr, st.load_nd, net.load_p_w, net.load_v_collapse_v, net.load_v_min_v,
         st.kind, st.bw, st.perm, st.parent, st.goff, st.gdiag, st.band_ptr, st.gband,
         net.net_mass_s, net.net_i_scale_a, net.net_noise_a, opts.rtol, opts.max_iter, opts.sigma_init, opts.sigma_min, opts.pd_tol,
@@ -1169,7 +1209,14 @@ def _tiny_network(mesh: bool = False) -> PowerNetwork:
 
 def warmup() -> None:
     """Compile (or load from cache) every kernel on a tiny tree and a tiny mesh network."""
-    for mesh in (False, True):
-        net = _tiny_network(mesh)
-        sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, n_feed=net.n_feed)
-        solve_scenarios(net, sc)
+    global _PARALLEL_MIN_NODES
+    keep = _PARALLEL_MIN_NODES
+    try:
+        for threshold in (keep, 0):  # serial and parallel job kernels
+            _PARALLEL_MIN_NODES = threshold
+            for mesh in (False, True):
+                net = _tiny_network(mesh)
+                sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, n_feed=net.n_feed)
+                solve_scenarios(net, sc)
+    finally:
+        _PARALLEL_MIN_NODES = keep

@@ -800,11 +800,11 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions):
         dv = lu.solve(-F)
         slope = float(F @ dv)  # < 0: descent direction of Phi
         alpha = 1.0
-        while True:  # Armijo backtracking on Phi, or a halved residual
+        while True:  # accept a halved residual, else Armijo backtracking on Phi
             vt = v + alpha * dv
             Ft, dgt, phit = residual(vt)
             fnt = float(np.sqrt(Ft @ Ft))
-            if phit <= phi + opts.armijo * alpha * slope or fnt <= 0.5 * fn or alpha < opts.alpha_min:
+            if fnt <= 0.5 * fn or alpha < opts.alpha_min or phit <= phi + opts.armijo * alpha * slope:
                 break
             alpha *= 0.5
         v, F, dg, phi, fn = vt, Ft, dgt, phit, fnt

@@ -212,3 +212,15 @@ def test_dense_masks_roundtrip():
     assert np.array_equal(a.unserved_w, b.unserved_w)
     assert np.array_equal(a.facility_input_w, b.facility_input_w)
     assert np.any(sc.kind == KIND_PAIR)
+
+
+def test_parallel_kernel_matches_serial(monkeypatch):
+    import rackforge.solvers.power as power
+
+    net = random_batch(7, n_net=6, mesh=True, overload=True)
+    sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, depth=1, n_feed=net.n_feed)
+    ser = solve_scenarios(net, sc)
+    monkeypatch.setattr(power, "_PARALLEL_MIN_NODES", 0)
+    par = solve_scenarios(net, sc)
+    for f in ("job_v", "job_psu_current_a", "job_psu_p_in_w", "unserved_w", "facility_input_w", "sf_line_current_a"):
+        assert np.array_equal(getattr(ser, f), getattr(par, f)), f
