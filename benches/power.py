@@ -33,12 +33,12 @@ import time
 import numpy as np
 
 T0 = time.perf_counter()
-from rackforge.solvers import power as P  # noqa: E402
-from rackforge.solvers import power_ref as R  # noqa: E402
+from rackforge.solvers import power as P
+from rackforge.solvers import power_ref as R
 
 IMPORT_S = time.perf_counter() - T0
 
-EFF = dict(eff_ptr=[0, 4], eff_load_frac=[0.1, 0.2, 0.5, 1.0], eff_eta=[0.92, 0.95, 0.975, 0.965])
+EFF = {"eff_ptr": [0, 4], "eff_load_frac": [0.1, 0.2, 0.5, 1.0], "eff_eta": [0.92, 0.95, 0.975, 0.965]}
 SHELF_TAPS = [0, 3, 6, 9, 17, 20, 23, 26]
 
 
@@ -133,13 +133,13 @@ def bench_case(name, net, ref_max, repeat):
             err = max(err, float(np.max(np.abs(x - y)) / max(1.0, np.max(np.abs(y)))))
     cons = np.max(np.abs(res.facility_input_w - res.load_total_w - res.busbar_loss_total_w - res.psu_loss_total_w)
                   / res.facility_input_w)
-    return dict(
-        name=name, n_net=net.n_net, n_node=net.n_node, n_psu=net.n_psu, n_scen=sc.n_scen,
-        n_jobs=res.job_net.size, t_enum=t_enum, t_prep=t_prep, t_base=t_base, t_sweep=t_sweep,
-        t_base_ref=t_base_ref, t_ref=t_ref, extrapolated=n_ref < sc.n_scen, n_ref=n_ref, err=err, cons=cons,
-        conv=bool(res.converged.all()), max_it=int(res.iterations.max()),
-        unserved=int(np.count_nonzero(res.unserved_w > 0)), feed_max=float(res.feed_loading_max.max()),
-    )
+    return {
+        "name": name, "n_net": net.n_net, "n_node": net.n_node, "n_psu": net.n_psu, "n_scen": sc.n_scen,
+        "n_jobs": res.job_net.size, "t_enum": t_enum, "t_prep": t_prep, "t_base": t_base, "t_sweep": t_sweep,
+        "t_base_ref": t_base_ref, "t_ref": t_ref, "extrapolated": n_ref < sc.n_scen, "n_ref": n_ref, "err": err, "cons": cons,
+        "conv": bool(res.converged.all()), "max_it": int(res.iterations.max()),
+        "unserved": int(np.count_nonzero(res.unserved_w > 0)), "feed_max": float(res.feed_loading_max.max()),
+    }
 
 
 def main():
@@ -180,7 +180,7 @@ def main():
     for r in rows:
         if r["extrapolated"]:
             print(f"  {r['name']}: {r['n_ref']} of {r['n_scen']} scenarios")
-    print(f"\nreference per scenario: " + ", ".join(f"{r['name']} {1e3 * r['t_ref'] / r['n_scen']:.2f} ms" for r in rows)
+    print("\nreference per scenario: " + ", ".join(f"{r['name']} {1e3 * r['t_ref'] / r['n_scen']:.2f} ms" for r in rows)
           + " (it re-solves the touched networks and rebuilds the whole row's result per scenario,")
     print("so its cost per scenario grows with the row; the numba path only updates what a scenario touches)")
     print("\nN-1 s: solve_scenarios (numba, warm, best of runs; includes job building, AC phasor deltas,")

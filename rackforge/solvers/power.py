@@ -72,12 +72,37 @@ from rackforge.solvers.power_scenarios import (
 )
 
 __all__ = [
-    "CONN_A", "CONN_B", "CONN_C", "CONN_AB", "CONN_BC", "CONN_CA", "CONN_DC",
-    "PSU_OFF", "PSU_REGULATING", "PSU_CURRENT_LIMIT", "PSU_BLOCKED",
-    "KIND_BASE", "KIND_PSU", "KIND_SHELF", "KIND_FEED", "KIND_BBU", "KIND_PAIR", "KIND_CUSTOM",
-    "PowerNetwork", "PowerFlowResult", "SolverOptions", "Scenarios", "ScenarioResults",
-    "HoldupResult", "enumerate_scenarios", "n_scenarios", "solve_power", "solve_scenarios",
-    "battery_holdup", "holdup_demand", "warmup",
+    "CONN_A",
+    "CONN_AB",
+    "CONN_B",
+    "CONN_BC",
+    "CONN_C",
+    "CONN_CA",
+    "CONN_DC",
+    "KIND_BASE",
+    "KIND_BBU",
+    "KIND_CUSTOM",
+    "KIND_FEED",
+    "KIND_PAIR",
+    "KIND_PSU",
+    "KIND_SHELF",
+    "PSU_BLOCKED",
+    "PSU_CURRENT_LIMIT",
+    "PSU_OFF",
+    "PSU_REGULATING",
+    "HoldupResult",
+    "PowerFlowResult",
+    "PowerNetwork",
+    "ScenarioResults",
+    "Scenarios",
+    "SolverOptions",
+    "battery_holdup",
+    "enumerate_scenarios",
+    "holdup_demand",
+    "n_scenarios",
+    "solve_power",
+    "solve_scenarios",
+    "warmup",
 ]
 
 # job scalar columns
@@ -168,8 +193,7 @@ def _order_networks(node_ptr, adj_ptr, adj_idx, adj_g, deg, perm, parent_pos, go
             g = n0 + u
             for q in range(adj_ptr[g], adj_ptr[g + 1]):
                 d = abs(ipos[u] - ipos[adj_idx[q] - n0])
-                if d > b:
-                    b = d
+                b = max(b, d)
         bw[k] = b
         kind[k] = 0 if is_forest else 1
         for e in range(n):
@@ -313,8 +337,7 @@ def _residual(v, on, s0, s1, seg_a, seg_b, seg_g, p0, p1, psu_nd, psu_E, psu_r, 
     smax = 0.0
     for i in range(F.size):
         s2 += F[i] * F[i]
-        if abs(F[i]) > smax:
-            smax = abs(F[i])
+        smax = max(smax, abs(F[i]))
     return np.sqrt(s2), smax
 
 
@@ -426,8 +449,7 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
     for p in range(p0, p1):
         if on[p - p0]:
             anyon = True
-            if psu_E[p] > emax:
-                emax = psu_E[p]
+            emax = max(emax, psu_E[p])
     if not anyon:
         v[:] = 0.0
         return 0, True
@@ -472,8 +494,7 @@ def _newton_net(k, v, on, cold, node_ptr, seg_ptr, seg_a, seg_b, seg_g, psu_ptr,
         dmax = 0.0
         for i in range(n):
             slope += F[i] * dv[i]
-            if abs(dv[i]) > dmax:
-                dmax = abs(dv[i])
+            dmax = max(dmax, abs(dv[i]))
         alpha = 1.0
         while True:  # accept a halved residual, else Armijo backtracking on the co-content
             for i in range(n):
@@ -556,8 +577,7 @@ def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
     vmin = 1e300
     for i in range(n):
         jv[vo + i] = v[i]
-        if v[i] < vmin:
-            vmin = v[i]
+        vmin = min(vmin, v[i])
     # PSUs
     po = jp_off[j]
     fo = jf_off[j]
@@ -578,8 +598,7 @@ def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
         jpsu_pin[po + p - p0] = pin
         pin_sum += pin
         pout_sum += pout
-        if lf > lfmax:
-            lfmax = lf
+        lfmax = max(lfmax, lf)
         if not cold:
             # line currents are linear in P_in: delta = (P_in - P_in,base) * coefficient
             dpin = pin - psu_pin_base[p]
@@ -596,8 +615,7 @@ def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
         i_s = seg_g[s] * dvv
         bus += i_s * dvv
         ld = abs(i_s) / seg_rated[s]
-        if ld > segmax:
-            segmax = ld
+        segmax = max(segmax, ld)
     # loads
     lw = 0.0
     uns = 0.0
@@ -676,13 +694,11 @@ def _scen_extreme(ptr, ent_id, ent_val, base_val, base_order, n_ids):
         mx = -np.inf
         for e in range(ptr[s], ptr[s + 1]):
             stamp[ent_id[e]] = s + 1
-            if ent_val[e] > mx:
-                mx = ent_val[e]
+            mx = max(mx, ent_val[e])
         for t in range(base_order.size):
             i = base_order[t]
             if stamp[i] != s + 1:
-                if base_val[i] > mx:
-                    mx = base_val[i]
+                mx = max(mx, base_val[i])
                 break
         out[s] = mx
     return out
@@ -757,9 +773,9 @@ def _run_jobs(net, st, job_net, job_fptr, job_fpsu, cold, v_base, pin_base, opts
         opts.armijo, opts.alpha_min,
         jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim, jf_dp,
     )
-    return dict(jv_off=jv_off, jp_off=jp_off, jf_off=jf_off, jv=jv, jpsu_i=jpsu_i,
-                jpsu_pin=jpsu_pin, jiter=jiter, jconv=jconv, jscal=jscal, jf_dre=jf_dre,
-                jf_dim=jf_dim, jf_dp=jf_dp)
+    return {"jv_off": jv_off, "jp_off": jp_off, "jf_off": jf_off, "jv": jv, "jpsu_i": jpsu_i,
+                "jpsu_pin": jpsu_pin, "jiter": jiter, "jconv": jconv, "jscal": jscal, "jf_dre": jf_dre,
+                "jf_dim": jf_dim, "jf_dp": jf_dp}
 
 
 def solve_power(net: PowerNetwork, psu_failed=None, feed_failed=None, opts: SolverOptions | None = None) -> PowerFlowResult:

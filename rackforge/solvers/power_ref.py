@@ -65,22 +65,22 @@ import numpy as np
 
 __all__ = [
     "CONN_A",
-    "CONN_B",
-    "CONN_C",
     "CONN_AB",
+    "CONN_B",
     "CONN_BC",
+    "CONN_C",
     "CONN_CA",
     "CONN_DC",
+    "PSU_BLOCKED",
+    "PSU_CURRENT_LIMIT",
     "PSU_OFF",
     "PSU_REGULATING",
-    "PSU_CURRENT_LIMIT",
-    "PSU_BLOCKED",
-    "PowerNetwork",
     "PowerFlowResult",
+    "PowerNetwork",
     "SolverOptions",
+    "psu_line_phasors",
     "solve_power_ref",
     "solve_scenarios_ref",
-    "psu_line_phasors",
 ]
 
 # PSU input connection codes (psu_conn)
@@ -249,7 +249,7 @@ class PowerNetwork:
     bbu_p_rated_w: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self):  # noqa: C901 - one validation pass
+    def __post_init__(self):
         s = object.__setattr__
         i8, f8 = np.int64, np.float64
         s(self, "node_ptr", _as(self.node_ptr, i8, "node_ptr"))

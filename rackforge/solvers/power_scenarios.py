@@ -21,12 +21,12 @@ import numpy as np
 
 __all__ = [
     "KIND_BASE",
+    "KIND_BBU",
+    "KIND_CUSTOM",
+    "KIND_FEED",
+    "KIND_PAIR",
     "KIND_PSU",
     "KIND_SHELF",
-    "KIND_FEED",
-    "KIND_BBU",
-    "KIND_PAIR",
-    "KIND_CUSTOM",
     "Scenarios",
     "enumerate_scenarios",
     "n_scenarios",

@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from rackforge.solvers.power import enumerate_scenarios, solve_power, solve_scenarios
-from rackforge.solvers.power_ref import CONN_DC, PowerNetwork, solve_power_ref, solve_scenarios_ref
+from rackforge.solvers.power_ref import (
+    CONN_DC,
+    PowerNetwork,
+    solve_power_ref,
+    solve_scenarios_ref,
+)
 from rackforge.solvers.power_scenarios import KIND_PAIR, Scenarios
 
 FIELDS = ["node_voltage_v", "psu_current_a", "psu_p_out_w", "psu_p_in_w", "psu_eta", "seg_current_a",
@@ -215,7 +220,7 @@ def test_dense_masks_roundtrip():
 
 
 def test_parallel_kernel_matches_serial(monkeypatch):
-    import rackforge.solvers.power as power
+    from rackforge.solvers import power
 
     net = random_batch(7, n_net=6, mesh=True, overload=True)
     sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, depth=1, n_feed=net.n_feed)

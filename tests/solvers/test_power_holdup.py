@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from rackforge.solvers.power import battery_holdup, enumerate_scenarios, holdup_demand, solve_scenarios
+from rackforge.solvers.power import (
+    battery_holdup,
+    enumerate_scenarios,
+    holdup_demand,
+    solve_scenarios,
+)
 from rackforge.solvers.power_ref import CONN_AB, CONN_BC
 
 from .test_power_solver import one_net

@@ -27,7 +27,7 @@ from rackforge.solvers.power_ref import (
 )
 
 SOLVERS = pytest.mark.parametrize("solve", [solve_power, solve_power_ref], ids=["numba", "reference"])
-FLAT_ETA = dict(eff_ptr=[0, 1], eff_load_frac=[0.5], eff_eta=[0.95])  # eta = 0.95 everywhere
+FLAT_ETA = {"eff_ptr": [0, 1], "eff_load_frac": [0.5], "eff_eta": [0.95]}  # eta = 0.95 everywhere
 
 
 def one_net(n_node, segs, psus, loads, feeds=None, bbus=(), eff=FLAT_ETA):
@@ -182,7 +182,7 @@ def test_overload_collapses_to_constant_impedance(solve):
 @SOLVERS
 def test_efficiency_interpolation(solve):
     # curve (0.1, 0.90), (0.5, 0.96), (1.0, 0.94); at load fraction 0.3: 0.90 + 0.2/0.4 * 0.06 = 0.93
-    eff = dict(eff_ptr=[0, 3], eff_load_frac=[0.1, 0.5, 1.0], eff_eta=[0.90, 0.96, 0.94])
+    eff = {"eff_ptr": [0, 3], "eff_load_frac": [0.1, 0.5, 1.0], "eff_eta": [0.90, 0.96, 0.94]}
     P = 0.3 * 5500.0
     net = one_net(1, [], [(0, 51.0, 0.01, 200.0, 0, CONN_AB, 0)], [(0, P, 40.0)], eff=eff)
     res = solve(net)
@@ -244,13 +244,13 @@ def test_unbalanced_line_to_neutral_feed_and_dc_feed(solve):
 
 
 def test_network_validation_rejects_bad_input():
-    base = dict(
-        node_ptr=[0, 2], seg_from=[0], seg_to=[1], seg_r_ohm=[0.001], seg_i_rated_a=[100.0],
-        psu_node=[0], psu_v_set_v=[51.0], psu_r_droop_ohm=[0.01], psu_i_lim_a=[100.0], psu_p_rated_w=[5500.0],
-        psu_curve=[0], psu_feed=[0], psu_conn=[CONN_AB], psu_shelf=[0], eff_ptr=[0, 1], eff_load_frac=[0.5],
-        eff_eta=[0.95], load_node=[1], load_p_w=[1000.0], load_v_min_v=[45.0], feed_voltage_v=[415.0],
-        feed_is_dc=[False], feed_pf=[0.99], feed_breaker_a=[60.0], feed_derating=[0.8],
-    )
+    base = {
+        "node_ptr": [0, 2], "seg_from": [0], "seg_to": [1], "seg_r_ohm": [0.001], "seg_i_rated_a": [100.0],
+        "psu_node": [0], "psu_v_set_v": [51.0], "psu_r_droop_ohm": [0.01], "psu_i_lim_a": [100.0], "psu_p_rated_w": [5500.0],
+        "psu_curve": [0], "psu_feed": [0], "psu_conn": [CONN_AB], "psu_shelf": [0], "eff_ptr": [0, 1], "eff_load_frac": [0.5],
+        "eff_eta": [0.95], "load_node": [1], "load_p_w": [1000.0], "load_v_min_v": [45.0], "feed_voltage_v": [415.0],
+        "feed_is_dc": [False], "feed_pf": [0.99], "feed_breaker_a": [60.0], "feed_derating": [0.8],
+    }
     PowerNetwork(**base)
     for key, bad in [("seg_r_ohm", [0.0]), ("psu_conn", [CONN_DC]), ("seg_to", [0]), ("psu_r_droop_ohm", [-1.0]),
                      ("eff_eta", [1.5]), ("feed_derating", [0.0]), ("psu_feed", [1]), ("load_v_min_v", [0.0])]:
