@@ -1,0 +1,61 @@
+"""`rackforge render`: rack elevations as SVG."""
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from rackforge.cli import EXIT_FINDINGS, _emit, _fail_input, _usage
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(render)
+
+
+def render(
+    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    rack: List[str] = typer.Option([], "--rack", "-r", help="A rack id, template name or row to draw "
+                                   "(repeatable; a row draws its racks side by side). Default: one elevation "
+                                   "per rack definition."),
+    face: str = typer.Option("front", "--face", help="front or rear (rear shows busbars and manifolds)."),
+    overlay: str = typer.Option("none", "--overlay", help="none (colour by kind), power, thermal or findings."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the SVG to FILE (atomically); "
+                                         "default stdout."),
+    generation: Optional[str] = typer.Option(None, "--generation", "-g"),
+    catalog: List[str] = typer.Option([], "--catalog", "-c", help="Extra catalog file (repeatable)."),
+    operating_point: Optional[str] = typer.Option(None, "--operating-point", help="idle, typical, max or peak."),
+):
+    """Draw rack elevations as SVG: rack-unit scale, one labelled box per mount, optional overlay and legend."""
+    from rackforge.render.svg import FACES, OVERLAYS
+
+    if face not in FACES:
+        _usage(f"unknown face {face!r}: expected front or rear")
+    if overlay not in OVERLAYS:
+        _usage(f"unknown overlay {overlay!r}: expected one of {', '.join(OVERLAYS)}")
+    if operating_point not in (None, "idle", "typical", "max", "peak"):
+        _usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
+    from rackforge.engine import Context, Options, load_design, run_rules
+    from rackforge.errors import InputError
+    from rackforge.render.svg import columns_for, elevation_svg
+
+    opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
+    try:
+        ld = load_design(path, catalogs=opts.catalogs, generation=opts.generation)
+    except InputError as exc:
+        _fail_input(exc)
+    if ld.design is None:
+        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
+        print(f"{ld.doc.path}: error: the design does not match the schema, so it cannot be drawn: {msgs}; run "
+              "'rackforge validate' for details", file=sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS)
+    try:
+        columns = columns_for(ld.resolved, rack)
+    except ValueError as exc:
+        _usage(f"{ld.doc.path}: --rack: {exc}")
+    if not columns:
+        _usage(f"{ld.doc.path}: the design has no racks to draw")
+    findings = run_rules(ld, opts) if overlay == "findings" else None
+    ctx = Context(ld, opts)
+    caption = f"{ld.design.name}: {face} view, overlay {overlay}"
+    _emit(elevation_svg(ctx, columns, face=face, overlay=overlay, findings=findings, caption=caption), output)
