@@ -969,9 +969,17 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q
         q[:] = 0.0
         p[:] = 0.0
         return True, 0
+    n_open = 0
     for i in range(n):
         if not is_open[i]:
             q[1 + n + i] = 0.0
+        else:
+            n_open += 1
+    if n_open == 0:  # no path: no flow, the supply side sits at the pumps' shut-off pressure
+        q[:] = 0.0
+        for k in range(nn):
+            p[k] = c0 if (k == 0 or k % 2 == 1) else 0.0
+        return True, 0
     qref = max(n_act * _runout(c0, c1, c2), 1e-9)  # flow scale for the slope safeguards
     cond = np.empty(m)
     y = np.empty(m)
