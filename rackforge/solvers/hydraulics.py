@@ -1039,30 +1039,21 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q
                 e2[r - 2] -= c
                 rhs[r - 2] += y[jr]
         _penta_solve(dg, e1, e2, rhs, p, l1, l2, dinv)
-        # new flows Q = y + G (p_from - p_to)
-        qn = y[0] - cond[0] * p[0]
-        dmax = abs(qn - q[0])
-        q[0] = qn
+        # new flows Q = y + G (p_from - p_to) on the branches; the GGA step conserves mass, so the
+        # header and CDU flows are the exact partial sums of the branch flows (taken that way to
+        # avoid the cancellation of y + G dp in low-resistance headers)
+        dmax = 0.0
+        qt = 0.0
         for i in range(n):
             s = 1 + 2 * i
-            r = s + 1
-            js = 1 + i
-            a = 0 if i == 0 else s - 2
-            qn = y[js] + cond[js] * (p[a] - p[s])
-            dmax = max(dmax, abs(qn - q[js]))
-            q[js] = qn
             jb = 1 + n + i
-            qn = y[jb] + cond[jb] * (p[s] - p[r])
+            qn = y[jb] + cond[jb] * (p[s] - p[s + 1])
             dmax = max(dmax, abs(qn - q[jb]))
             q[jb] = qn
-            jr = 1 + 2 * n + i
-            if reverse:
-                pb = p[r + 2] if i < n - 1 else 0.0
-            else:
-                pb = p[r - 2] if i > 0 else 0.0
-            qn = y[jr] + cond[jr] * (p[r] - pb)
-            dmax = max(dmax, abs(qn - q[jr]))
-            q[jr] = qn
+            qt += qn
+        dmax = max(dmax, abs(qt - q[0]))
+        q[0] = qt
+        _fill_headers(n, reverse, q)
         # stop on a small step, or when the contraction-rate estimate of the remaining error
         # theta/(1-theta)*|dQ| is small (Hairer & Wanner 1996, Solving ODE II, sec. IV.8)
         qs = tol * max(abs(q[0]), 1e-12)

@@ -60,8 +60,11 @@ def _pipes_dp(q, d, length, eps, k, rho, mu):
     v = q / area
     av = np.sqrt(v * v)
     re = rho * av * d / mu
-    f = churchill_ref(re, eps / d)
-    return (f * length / d + k) * rho * v * av / 2.0
+    lam = re.real < 1.0  # Churchill equals 64/Re there to ~1e-13; avoids 0/0 at zero flow
+    with np.errstate(all="ignore"):
+        f = churchill_ref(np.where(lam, 1.0, re), eps / d)
+        turb = (f * length / d + k) * rho * v * av / 2.0
+    return np.where(lam, 32.0 * mu * length * v / (d * d) + k * rho * v * av / 2.0, turb)
 
 
 def _graph(net, n_act, is_open):
