@@ -56,21 +56,25 @@ def show_generation(gen_id: str, extra, fmt: str = "text") -> str:
         sec = getattr(g, section)
         for name in type(sec).model_fields:
             v = getattr(sec, name)
-            if v is None:
-                continue
             path = f"{section}.{name}"
+            if v is None and path not in rg.origin:
+                continue  # never set anywhere in the chain; a value cleared with null is shown as not required
             fields.append({"field": path, "value": v.text if hasattr(v, "text") else v,
-                           "si": float(v) if hasattr(v, "text") else None,
+                           "si": float(v) if hasattr(v, "text") else None, "required": v is not None,
                            "from": rg.origin.get(path), "source": rg.sources.get(path)})
     if fmt == "json":
         return json.dumps({"id": g.id, "name": g.name, "description": g.description, "chain": rg.chain,
                            "fields": fields}, indent=2) + "\n"
     lines = [f"{g.id}: {g.name}" + (f" ({g.year})" if g.year else ""), f"  extends: {' <- '.join(rg.chain)}"]
     if g.description:
-        lines.append(f"  {g.description}")
+        import textwrap
+
+        lines.extend(textwrap.wrap(g.description.strip(), 108, initial_indent="  ", subsequent_indent="  "))
     for f in fields:
         inh = "" if f["from"] == g.id else f"  (from {f['from']})"
-        lines.append(f"  {f['field']:<42} {str(f['value']):<22}{inh}")
+        shown = str(f["value"]) if f["required"] else "not required"
+        inh = inh if f["required"] else (f"  (cleared in {f['from']})" if f["from"] != g.id else "  (cleared)")
+        lines.append(f"  {f['field']:<42} {shown:<22}{inh}")
         if f["source"]:
             lines.append(f"      source: {f['source']}")
     return "\n".join(lines) + "\n"
