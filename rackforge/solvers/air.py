@@ -38,6 +38,7 @@ __all__ = [
     "required_airflow",
     "exhaust_temperature",
     "crossflow_effectiveness",
+    "RdhxResult",
     "rear_door_hx",
     "air_classes_containing",
     "check_air_inlet",

@@ -16,6 +16,7 @@ RHO, MU = 997.05, 8.9e-4  # water at 25 degC
 # ---------------------------------------------------------------- friction factor
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # inside fluids.Colebrook
 @pytest.mark.parametrize("eps_d", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2])
 def test_friction_turbulent_matches_colebrook(eps_d):
     # Churchill (1977) is an explicit fit of Colebrook-White in turbulent flow; its published
