@@ -25,6 +25,7 @@ RULE_MODULES = (
     "rackforge.rules.physical",
     "rackforge.rules.power",
     "rackforge.rules.meta",
+    "rackforge.rules.network",
 )
 
 

@@ -238,6 +238,10 @@ def rf005(ctx):
     **Why**: the cable would have nowhere to go; the topology checks and the bill of materials would count
     a link that cannot be built.
 
+    Fabric patterns are held to the same standard when they expand: a selected mount without the ports the
+    pattern needs (no accelerators, fewer NIC ports than rails, too few free switch ports), or a design-level
+    selector that matches no mount.
+
     **Fix**: correct the endpoint; `rackforge analyze` lists each part's port groups and counts.
     """
     for rd in ctx.r.defs:
@@ -262,6 +266,8 @@ def rf005(ctx):
                           f"endpoint {ep!r}: a design-level link names its rack as RACK/MOUNT:PORT")
                 continue
             yield from _check_end(inst.rdef, mount, port, ep, ptr)
+    # patterns: expanded (and their problems found) by rackforge.lowering.network
+    yield from ctx.network.pattern_problems
 
 
 def _check_end(rd, mount, port, ep, ptr):

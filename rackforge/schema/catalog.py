@@ -76,7 +76,8 @@ class PortGroup(Model):
     name: Id = Field(description="Port names are NAME0..NAME{count-1}.")
     role: PortRole
     form_factor: str = Field(description="Connector/cage: OSFP, QSFP112, QSFP-DD, RJ45, SFP28, NVLINK-BP, ...")
-    speed: PosDataRate
+    speed: PosDataRate = Field(description="Line rate of one direction: a 400G Ethernet/InfiniBand port is "
+                               "'400 Gbit/s'; an NVLink 5 link is '50 GB/s' (NVIDIA quotes 100 GB/s bidirectional).")
     lanes: int = Field(ge=1, le=32)
     count: int = Field(ge=1, le=4096)
     face: Face = "front"
@@ -91,6 +92,10 @@ class Accelerators(Model):
     scale_up_bandwidth_per_package: DataRate = Field(description="Aggregate bidirectional scale-up bandwidth.")
     scale_up_links_per_package: int = Field(ge=0)
     tdp_per_package: Power
+    scale_up_switch: Literal["external", "internal"] = Field(
+        default="external", description="external: the scale-up links leave the tray through its scale_up ports "
+        "to switch trays; internal: they end on switches inside the chassis (DGX/HGX H100 NVSwitch baseboard), "
+        "so the tray is one whole domain and needs no scale-up cabling.")
 
 
 class ColdPlateUse(Model):

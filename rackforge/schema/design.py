@@ -91,11 +91,15 @@ class Link(Model):
     cable: PartNumber
     transceivers: list[PartNumber] = Field(default_factory=list, max_length=2,
                                            description="Optical links: the module at end a and at end b.")
+    length: PosLength | None = Field(default=None, description="This cable's length when it differs from the "
+                                     "catalog part's (a fibre cut to length).")
 
 
 class _PatternBase(Model):
     cable: PartNumber
     transceivers: list[PartNumber] = Field(default_factory=list, max_length=2)
+    length: PosLength | None = Field(default=None, description="Length of every cable the pattern lays, when it "
+                                     "differs from the catalog part's.")
 
 
 class ScaleUpPattern(_PatternBase):
@@ -108,6 +112,9 @@ class RailPattern(_PatternBase):
     type: Literal["rail"]
     nodes: Selector
     leaves: list[Selector] = Field(min_length=1, description="Leaf i carries rail i: NIC port i of every node.")
+    nodes_per_group: int | None = Field(default=None, ge=1, description="Nodes per rail group (scalable unit): "
+                                        "when each selector matches G leaves, the nodes are cut into G groups "
+                                        "of this many, in order (default: as even as possible).")
 
 
 class LeafSpinePattern(_PatternBase):
@@ -171,7 +178,11 @@ class Site(Model):
     rack_pitch: PosLength | None = Field(default=None, description="Centre-to-centre rack spacing in a row.")
     row_pitch: PosLength | None = Field(default=None, description="Centre-to-centre row spacing.")
     cable_tray: Literal["overhead", "underfloor"] = "overhead"
-    cable_tray_height: Length | None = None
+    cable_tray_height: Length | None = Field(default=None, description="Height of the cable tray above the floor "
+                                             "(underfloor: its depth below it). Default: 300 mm above the tallest "
+                                             "frame, or 300 mm below the floor.")
+    cable_slack: Length | None = Field(default=None, description="Service slack at each end of a cable between "
+                                       "racks (default 0.5 m).")
 
 
 class Waiver(Model):

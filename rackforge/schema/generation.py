@@ -32,6 +32,8 @@ class ScaleOutReq(Model):
     rail_optimized: bool | None = None
     max_oversubscription: float | None = Field(default=None, ge=1.0)
     min_bisection_per_accelerator: DataRate | None = None
+    redundant: bool | None = Field(default=None, description="The scale-out fabric has no single point of failure: "
+                                   "no switch or device-to-device cable bundle whose loss splits it.")
 
 
 class PowerReq(Model):
