@@ -148,7 +148,9 @@ class Context:
         return importlib.import_module(f"rackforge.lowering.{name}").analyze(self)
 
 
-def run_rules(ld: LoadedDesign, options: Options) -> list[Finding]:
+def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) -> list[Finding]:
+    """Run the selected rules. Pass ``ctx`` to reuse its analyses afterwards (``report`` draws from the same
+    power/cooling/network results the rules read, instead of computing them twice)."""
     rules = all_rules()
     findings: list[Finding] = []
 
@@ -163,7 +165,7 @@ def run_rules(ld: LoadedDesign, options: Options) -> list[Finding]:
             findings.append(_finding(r, Hit(pr.pointer, pr.message, pr.hint, None, pr.file), pr.doc or ld.doc))
     if ld.design is None:
         return _located(findings, ld)
-    ctx = Context(ld, options)
+    ctx = ctx if ctx is not None else Context(ld, options)
     for code, r in rules.items():
         if r.check is None or not selected(code):
             continue

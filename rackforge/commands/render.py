@@ -55,7 +55,7 @@ def render(
         _usage(f"{ld.doc.path}: --rack: {exc}")
     if not columns:
         _usage(f"{ld.doc.path}: the design has no racks to draw")
-    findings = run_rules(ld, opts) if overlay == "findings" else None
     ctx = Context(ld, opts)
+    findings = run_rules(ld, opts, ctx) if overlay == "findings" else None
     caption = f"{ld.design.name}: {face} view, overlay {overlay}"
     _emit(elevation_svg(ctx, columns, face=face, overlay=overlay, findings=findings, caption=caption), output)

@@ -44,5 +44,6 @@ def report(
         print(f"{ld.doc.path}: error: the design does not match the schema, so no report can be made: {msgs}; "
               "run 'rackforge validate' for details", file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS)
-    findings = run_rules(ld, opts)
-    _emit(report_html(Context(ld, opts), findings), output)
+    ctx = Context(ld, opts)
+    findings = run_rules(ld, opts, ctx)      # the rules and the report share one set of analyses
+    _emit(report_html(ctx, findings), output)
