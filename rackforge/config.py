@@ -26,7 +26,6 @@ the CLI reports it and exits 2. Nothing is silently dropped.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,7 @@ FILES = ("rackforge.toml", "pyproject.toml")
 TABLE = ("tool", "rackforge")
 KEYS = ("select", "ignore", "per-file-ignores", "catalogs", "fail-on", "exit-zero", "statistics")
 SEVERITIES = ("error", "warning", "info")
-_CODE = re.compile(r"^RF\d{0,3}$")
+_CODE = r"^RF\d{0,3}$"
 
 
 @dataclass(frozen=True)
@@ -219,6 +218,8 @@ def _check(section: dict[str, Any], path: Path, text: str, table: tuple[str, ...
     kw: dict[str, Any] = {}
     for key, value in section.items():
         if key not in KEYS:
+            import difflib
+
             near = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}?" if near else "known keys: " + ", ".join(KEYS)
             raise _err(f"unknown key {key!r} in {where}", path, text, table, key, hint)
@@ -266,7 +267,7 @@ def _codes(value: Any, what: str, path: Path, text: str, table: tuple[str, ...],
 def check_codes(codes) -> str | None:
     """None when every code is a well-formed code or prefix of a known rule; else what is wrong."""
     for c in codes:
-        if not _CODE.match(c.upper()):
+        if not re.match(_CODE, c.upper()):
             return f"{c!r} is not a rule code or prefix"
     full = [c.upper() for c in codes if len(c) == 5]
     if full:
@@ -291,16 +292,17 @@ def _err(msg: str, path: Path, text: str, table: tuple[str, ...], key: str | Non
 
 # --- where a key is in the TOML text ------------------------------------------------------------------------
 
-_HEADER = re.compile(r"^\s*\[(?!\[)\s*(.+?)\s*\]\s*(?:#.*)?$")
-_KEYLINE = re.compile(r"""^(\s*)((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
-_PART = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)""")
+_HEADER = r"^\s*\[(?!\[)\s*(.+?)\s*\]\s*(?:#.*)?$"
+_KEY = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)"""
+_KEYLINE = r"^(\s*)(" + _KEY + r"(?:\s*\.\s*" + _KEY + r")*)\s*="
+_PART = r"\s*(" + _KEY + r")\s*(?:\.|$)"
 
 
 def _split_key(s: str) -> tuple[str, ...]:
     import json
 
     parts = []
-    for m in _PART.finditer(s):
+    for m in re.finditer(_PART, s):
         p = m.group(1)
         if p.startswith('"'):
             try:
@@ -319,7 +321,7 @@ def locate(text: str, table: tuple[str, ...], key: str | None) -> tuple[int | No
     current: tuple[str, ...] = ()
     table_at: tuple[int, int] | None = None
     for i, line in enumerate(text.splitlines(), 1):
-        h = _HEADER.match(line)
+        h = re.match(_HEADER, line)
         if h:
             current = _split_key(h.group(1))
             if current == want or (table_at is None and current == table):
@@ -327,7 +329,7 @@ def locate(text: str, table: tuple[str, ...], key: str | None) -> tuple[int | No
                     return i, line.index("[") + 1
                 table_at = (i, line.index("[") + 1)
             continue
-        k = _KEYLINE.match(line)
+        k = re.match(_KEYLINE, line)
         if k:
             full = current + _split_key(k.group(2))
             if full[: len(want)] == want:
