@@ -110,3 +110,15 @@ def test_bom_check_hook(project):
     bom.write_text(bom.read_text() + "EXTRA-PART,1\n")
     stale = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
     assert stale.returncode == 1, stale.stdout + stale.stderr
+
+
+def test_skip_non_designs_flag(tmp_path):
+    """What the validate hook relies on: staged JSON/YAML without a top-level 'rackforge' key pass through."""
+    (tmp_path / "notes.yaml").write_text("title: not a design\n")
+    (tmp_path / "package.json").write_text('{"name": "x"}\n')
+    cmd = [sys.executable, "-m", "rackforge", "validate", "-f", "concise"]
+    skipped = subprocess.run(cmd + ["--skip-non-designs", "notes.yaml", "package.json"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert skipped.returncode == 0 and "0 file(s) checked" in skipped.stdout
+    checked = subprocess.run(cmd + ["notes.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 1 and "RF001" in checked.stdout

@@ -279,3 +279,16 @@ def test_location_in_pattern(tmp_path, gb200, fmt):
     assert f.pointer == "/templates/nvl72/patterns/1/devices"
     line = p.read_text().splitlines()[f.line - 1]
     assert "devices" in line and line[f.col - 1:].lstrip("'\"").startswith("zz*")
+
+
+@pytest.mark.parametrize("seed", ["gb200-nvl72.json", "hgx-h100-air.yaml"])
+def test_position_map_built_only_when_reporting(seed, tmp_path):
+    """A clean design never pays for the pointer -> line:col map; a finding builds it."""
+    res = validate(str(Path(__file__).parent.parent / "seeds" / seed))
+    assert res.findings == [] and res.loaded.doc._positions is None
+    text = (Path(__file__).parent.parent / "seeds" / seed).read_text()
+    p = tmp_path / seed
+    p.write_text(text.replace('"rackforge": 1', '"rackforge": 1, "extra_key": 1', 1) if seed.endswith(".json")
+                 else text.replace("rackforge: 1", "rackforge: 1\nextra_key: 1", 1))
+    res = validate(str(p))
+    assert [f.code for f in res.findings] == ["RF001"] and res.loaded.doc._positions is not None
