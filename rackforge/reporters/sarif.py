@@ -48,13 +48,19 @@ def _location(path: str, line: int | None, col: int | None, pointer: str | None 
     return loc
 
 
+def _plain(markdown: str) -> str:
+    """The doc text without Markdown emphasis and code marks (SARIF ``text`` is plain; ``markdown`` keeps them)."""
+    return markdown.replace("**", "").replace("`", "")
+
+
 def _rule(r) -> dict:
+    doc = r.doc or r.summary
     return {
         "id": r.code,
         "name": r.name,
         "shortDescription": {"text": r.summary},
-        "fullDescription": {"text": r.doc or r.summary, "markdown": r.doc or r.summary},
-        "help": {"text": r.doc or r.summary, "markdown": f"**{r.code} {r.name}**\n\n{r.doc or r.summary}"},
+        "fullDescription": {"text": _plain(doc), "markdown": doc},
+        "help": {"text": _plain(doc), "markdown": f"**{r.code} {r.name}**\n\n{doc}"},
         "defaultConfiguration": {"level": LEVEL[r.severity]},
         "properties": {"tags": [r.area]},
     }
