@@ -292,3 +292,10 @@ def test_position_map_built_only_when_reporting(seed, tmp_path):
                  else text.replace("rackforge: 1", "rackforge: 1\nextra_key: 1", 1))
     res = validate(str(p))
     assert [f.code for f in res.findings] == ["RF001"] and res.loaded.doc._positions is not None
+
+
+def test_github_stdin_has_no_file_property(repo):
+    out = subprocess.run([sys.executable, "-m", "rackforge", "validate", "-f", "github", "-"], input='{"rackforge": 1}',
+                         capture_output=True, text=True)
+    first = out.stdout.splitlines()[0]
+    assert out.returncode == 1 and first.startswith("::error title=RF001 schema-violation::<stdin>:1:1: missing")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rackforge.findings import Severity
-from rackforge.reporters._common import relative_path
+from rackforge.reporters._common import STDIN, relative_path
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -42,12 +42,15 @@ def github(results, errors, **_: Any) -> str:
     lines = []
     for e in errors:
         lines.append(annotation("error", e.message + (f"\nhint: {e.hint}" if e.hint else ""),
-                                file=relative_path(e.file) if e.file else None, line=e.line, col=e.col,
+                                file=relative_path(e.file) if e.file not in (None, STDIN) else None,
+                                line=e.line, col=e.col,
                                 title="rackforge: unreadable input"))
     for r in results:
         for f in r.findings:
             msg = f.message + (f"\nhint: {f.hint}" if f.hint else "")
-            lines.append(annotation(COMMAND[f.severity], msg, file=relative_path(f.file), line=f.line,
-                                    col=f.col, title=f"{f.code} {f.name}"))
+            where = {"file": relative_path(f.file), "line": f.line, "col": f.col}
+            if f.file == STDIN:  # no file to annotate: say where in the message
+                where, msg = {}, f"{STDIN}:{f.line}:{f.col}: {msg}"
+            lines.append(annotation(COMMAND[f.severity], msg, title=f"{f.code} {f.name}", **where))
     lines.append(_summary(results, errors))
     return "\n".join(lines) + "\n"
