@@ -191,3 +191,16 @@ def test_output_is_atomic(tmp_path, capsys, gb200, monkeypatch):
     monkeypatch.setattr(fio.os, "replace", real)
     assert out.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_output_mode_follows_umask(tmp_path):
+    import os
+
+    from rackforge.fileio import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "r.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.txt").stat().st_mode & 0o777 == 0o644
