@@ -296,6 +296,15 @@ class DefNet:
                     return base + int(tail)
         return -1
 
+    def port_names(self) -> list[str]:
+        """``MOUNT:PORT`` of every local port, by port id."""
+        out = [""] * self.n_ports
+        for m, groups in enumerate(self.mount_groups):
+            mid = self.rdef.mounts[m].id
+            for name, (base, count) in groups.items():
+                out[base:base + count] = [f"{mid}:{name}{j}" for j in range(count)]
+        return out
+
     def port_name(self, p: int) -> str:
         m = int(self.dev_mount[self.device[p]])
         for name, (base, count) in self.mount_groups[m].items():
@@ -820,6 +829,20 @@ class NetworkModel:
         dn = self.defnets[int(self.inst_def[i])]
         return f"{self.racks[i].id}/{dn.port_name(p - int(self.port_base[i]))}"
 
+    def port_names(self, ports) -> list[str]:
+        """``RACK/MOUNT:PORT`` of global ports (vectorised over the instances)."""
+        ports = np.asarray(ports, np.int64)
+        inst = np.searchsorted(self.port_base, ports, side="right") - 1
+        local = ports - self.port_base[inst]
+        cache: dict[int, list[str]] = {}
+        out = []
+        for i, p in zip(inst.tolist(), local.tolist()):
+            k = int(self.inst_def[i])
+            if k not in cache:
+                cache[k] = self.defnets[k].port_names()
+            out.append(f"{self.racks[i].id}/{cache[k][p]}")
+        return out
+
     def dev_name(self, d: int) -> str:
         i = int(self.inst_of_dev(d))
         dn = self.defnets[int(self.inst_def[i])]
@@ -933,7 +956,11 @@ class NetworkResult:
     def link_checks(self) -> dict[str, np.ndarray]:
         m = self.m
         P, L = m.ports, m.links
-        out = tchecks.run_link_checks(P, L, m.route_m, m.xa, m.xb)
+        # reach: the cable's and the catalog transceivers' figures are folded into reach_m by the lowering, so
+        # the family defaults of the topology layer are not applied on top of them
+        out = tchecks.run_link_checks(P, L, m.route_m)
+        out["missing_transceiver_links"] = tchecks.links_missing_transceivers(L, m.xa, m.xb)
+        out["mismatched_transceiver_links"] = tchecks.links_with_mismatched_transceivers(L, m.xa, m.xb)
         ok = m.valid
         a = np.where(ok, L.port_a, 0)
         b = np.where(ok, L.port_b, 0)

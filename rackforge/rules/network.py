@@ -742,6 +742,7 @@ def rf422(ctx):
                          "add paths around it")
     br = sp["bridges"]
     if br.shape[0]:
-        yield from _by_mount(net, br[:, 0], lambda d, c, n: f"{_n(c, 'bridge')} in the scale-out fabric, e.g. the "
-                             f"cables {m.dev_name(int(br[0, 0]))} - {m.dev_name(int(br[0, 1]))}",
-                             "add a second path")
+        partner = dict(zip(br[:, 0].tolist(), br[:, 1].tolist()))
+        yield from _by_mount(net, br[:, 0], lambda d, c, n: f"{_n(c, 'bridge')} in the scale-out fabric: the "
+                             f"cables {m.dev_name(d)} - {m.dev_name(partner[d])} are the only path between two "
+                             "parts of it", "add a second path")

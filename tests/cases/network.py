@@ -85,7 +85,7 @@ CASES: list[Case] = [
          "package 0 on chip 0, package 1 on chip 1, package 2 on both: 0 and 1 are two hops apart"),
     Case("RF413", G, _no_scale_up, MOUNTS),
     Case("RF414", G, _no_scale_up, MOUNTS),
-    Case("RF415", H, lambda d: d.__setitem__("generation", "gb200-nvl72"), "/templates/h100-rack/mounts/2"),
+    Case("RF415", H, lambda d: d.__setitem__("generation", "gb200-nvl72"), "/templates/h100-rack/mounts"),
     Case("RF416", G, lambda d: _fabric(d, rails=2, uplinks=9, leaves=2), MOUNTS, "2 of 4 NICs cabled",
          catalog=FABRIC),
     Case("RF417", G, lambda d: _fabric(d, rails=3, uplinks=18, leaves=3), MOUNTS, catalog=FABRIC),
