@@ -83,33 +83,51 @@ def test_validate_hook_passes_on_good_files(project):
     assert "Passed" in out.stdout
 
 
-def test_bom_check_hook(project):
-    import importlib.util
-
-    from rackforge.cli import COMMANDS
-
-    if "bom" not in COMMANDS or importlib.util.find_spec("rackforge.commands.bom") is None:
-        pytest.skip("'rackforge bom' is not in this checkout yet; the rackforge-bom-check hook calls "
-                    "'rackforge bom --check BOM DESIGN'")
-    helptext = subprocess.run([sys.executable, "-m", "rackforge", "bom", "--help"], capture_output=True,
-                              text=True).stdout
-    if "--check" not in helptext or "--output" not in helptext:
-        pytest.skip("'rackforge bom' has no --check/--output option yet")
+def test_bom_check_hook(project, tmp_path):
     repo, ref, env = project
+    # the hook runs the committed rackforge (HEAD), so ask HEAD whether it has the command yet
+    has = subprocess.run(["git", "cat-file", "-e", f"{ref}:rackforge/commands/bom.py"], cwd=ROOT).returncode == 0
+    if not has or '"bom"' not in _committed(ref, "rackforge/cli.py"):
+        pytest.skip("'rackforge bom' is not committed in this checkout yet; the rackforge-bom-check hook calls "
+                    "'rackforge bom --check BOM DESIGN'")
+    source = _committed(ref, "rackforge/commands/bom.py")
+    if '"--check"' not in source or '"--output"' not in source:
+        pytest.skip("the committed 'rackforge bom' has no --check/--output option yet")
+    # make the BOM with the committed rackforge too
+    head = tmp_path / "head"
+    head.mkdir()
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(head)], input=archive, check=True)
+    import json
+
+    design = repo / "bom-design.json"
+    data = json.loads((repo / "good.json").read_text())
+    design.write_text(json.dumps(data, indent=2))
     bom = repo / "bom.csv"
-    made = subprocess.run([sys.executable, "-m", "rackforge", "bom", "good.json", "--output", str(bom)], cwd=repo,
-                          capture_output=True, text=True)
+    made = subprocess.run([sys.executable, "-m", "rackforge", "bom", design.name, "--output", str(bom)], cwd=repo,
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(head)))
     assert made.returncode == 0 and bom.exists(), made.stderr
-    _git("add", "bom.csv", cwd=repo)
     cfg = repo / ".pre-commit-config.yaml"
     cfg.write_text(f"repos:\n- repo: {ROOT}\n  rev: {ref}\n  hooks:\n  - id: rackforge-bom-check\n"
-                   "    args: [bom.csv, good.json]\n")
+                   f"    args: [bom.csv, {design.name}]\n")
+    _git("add", "bom.csv", design.name, cwd=repo)
     run = [sys.executable, "-m", "pre_commit", "run", "--all-files", "-c", str(cfg)]
-    ok = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    bom.write_text(bom.read_text() + "EXTRA-PART,1\n")
-    stale = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
-    assert stale.returncode == 1, stale.stdout + stale.stderr
+    try:
+        ok = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        # the design loses a mount: the committed BOM is stale now
+        tmpl = next(iter(data["templates"].values()))
+        tmpl["mounts"].pop()
+        design.write_text(json.dumps(data, indent=2))
+        _git("add", design.name, cwd=repo)
+        stale = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=1200)
+        assert stale.returncode == 1, stale.stdout + stale.stderr
+        assert "bom.csv" in stale.stdout
+    finally:
+        cfg.unlink()
+        subprocess.run(["git", "rm", "-q", "--cached", "bom.csv", design.name], cwd=repo)
+        bom.unlink()
+        design.unlink()
 
 
 def test_skip_non_designs_flag(tmp_path):
