@@ -9,7 +9,7 @@ import yaml
 from rackforge.api import validate
 from rackforge.engine import Context, Options, load_design
 from rackforge.topology.codes import Role
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seed_files
 
 DATA = ROOT / "tests" / "data" / "network"
 RU = 0.04445  # EIA-310 rack unit [m]
@@ -182,7 +182,7 @@ def test_single_points_of_failure_by_hand(tmp_path):
 
 # --- rules on the seeds and patterns that cannot expand --------------------------------------------------------
 
-@pytest.mark.parametrize("path", sorted((ROOT / "seeds").iterdir()), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", seed_files(), ids=lambda p: p.name)
 def test_network_rules_silent_on_seeds(path):
     res = validate(str(path), Options(select=("RF4", "RF005")))
     assert [f"{f.code} {f.message}" for f in res.findings] == []
