@@ -6,8 +6,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from rackforge._version import __version__
 from rackforge.solvers import numba_cache_dir
 

@@ -62,8 +62,9 @@ def _try_repo(project, hook, *args):
 
 
 def test_manifest_is_valid():
-    out = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
-                         capture_output=True, text=True)
+    manifest = str(ROOT / ".pre-commit-hooks.yaml")
+    out = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", manifest], capture_output=True,
+                         text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert [h["id"] for h in HOOKS] == ["rackforge-validate", "rackforge-bom-check"]
 

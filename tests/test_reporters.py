@@ -168,7 +168,8 @@ def test_junit_follows_fail_on_and_escapes(repo):
     case = root.find("testsuite/testcase")
     assert case.find("failure") is None and "odd <chars> & \ufffd control" in case.find("system-out").text
     out = REPORTERS["junit"](res, [], fail_on=Severity.WARNING)
-    assert ET.fromstring(out.encode()).find("testsuite/testcase/failure").get("message") == "odd <chars> & \ufffd control"
+    failure = ET.fromstring(out.encode()).find("testsuite/testcase/failure")
+    assert failure.get("message") == "odd <chars> & \ufffd control"
 
 
 # --- GitLab Code Quality -----------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def test_location_of_duplicate_part_across_catalogs(tmp_path, gb200, fmt):
     [f] = [f for f in validate(str(dp)).findings if f.file == str(cp)]
     assert f.code == "RF003" and f.pointer == "/parts/1"
     lines = cp.read_text().splitlines()
-    second = [i for i, l in enumerate(lines, 1) if "pn" in l][1]  # the line of the second part's pn
+    second = [i for i, text in enumerate(lines, 1) if "pn" in text][1]  # the line of the second part's pn
     if fmt == "json":
         assert lines[f.line - 1].strip() == "{" and f.line == second - 1
     else:

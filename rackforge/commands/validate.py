@@ -45,7 +45,8 @@ def validate(
     design; command-line flags override them.
     """
     from rackforge.config import NO_CONFIG, ConfigCache, check_codes
-    from rackforge.engine import Options, validate as run
+    from rackforge.engine import Options
+    from rackforge.engine import validate as run
     from rackforge.errors import InputError
     from rackforge.findings import Severity
     from rackforge.reporters import REPORTERS
