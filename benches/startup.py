@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -72,9 +73,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--seed", default=str(SEED), help="the design for the single-file rows")
+    ap.add_argument("--rackforge", default=None, help="the command to time (default: the rackforge script), "
+                    "e.g. 'python -m rackforge' with PYTHONPATH at another checkout")
     args = ap.parse_args()
     seed = Path(args.seed)
-    rf = _exe("rackforge")
+    rf = shlex.split(args.rackforge) if args.rackforge else _exe("rackforge")
     cj = _exe("check-jsonschema")
     from rackforge._version import __version__
     from rackforge.rules import all_rules
