@@ -59,8 +59,10 @@ def time_cmd(cmd: list[str], runs: int) -> tuple[float, float, float, int]:
 
 def _state() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True).stdout.strip()
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        if rev.returncode != 0:
+            return "not a git checkout"
+        head = rev.stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
     except OSError:
