@@ -121,7 +121,45 @@ def _analysis_text(data: dict) -> str:
                      f"{r['it_power_max_w'] / 1000:,.1f}/{r['it_power_peak_w'] / 1000:,.1f} kW")
         kinds = ", ".join(f"{k} {v}" for k, v in r["parts_by_kind"].items())
         lines.append(f"    parts: {kinds}")
+    lines += _cooling_text(data.get("cooling"))
     return "\n".join(lines) + "\n"
+
+
+def _cooling_text(c: dict | None) -> list[str]:
+    """The short cooling table of `rackforge analyze`: per loop its CDU, temperatures, flows and worst fault; per
+    rack the heat split and airflow."""
+    if not c:
+        return []
+    out = []
+    for lp in c.get("loops", []):
+        head = (f"  cooling loop {lp['definition']}/{lp['loop']}: {lp['cdu']} ({lp['cdu_placement']}, share "
+                f"{lp['cdu_share']:g}), {lp['coolant']}")
+        if not lp.get("solved"):
+            out.append(f"{head}: not solved ({lp.get('not_solved_because')})")
+            continue
+        out.append(f"{head}, {lp.get('solver')} solver")
+        pump = lp.get("pump") or {}
+        out.append(f"    liquid {lp['heat_to_liquid_w'] / 1e3:,.1f} kW of {lp['cdu_capacity_w'] / 1e3:,.1f} kW capacity,"
+                   f" supply {lp['supply_temperature_c']:.1f} degC, return {lp['return_temperature_c']:.1f} degC, "
+                   f"pumps {(pump.get('flow_m3_s') or 0) * 6e4:,.1f} L/min at "
+                   f"{(pump.get('pressure_rise_pa') or 0) / 1e3:,.0f} kPa")
+        br = lp.get("branches") or []
+        flows = [b["flow_m3_s"] * 6e4 for b in br if b.get("flow_m3_s") is not None]
+        margins = [b["case_temperature_margin_k"] for b in br if b.get("case_temperature_margin_k") is not None]
+        if flows:
+            out.append(f"    {len(br)} branches: {min(flows):.2f}-{max(flows):.2f} L/min"
+                       + (f", least case-temperature margin {min(margins):.1f} K" if margins else ""))
+        w = lp.get("worst_scenario")
+        if w and w.get("case_temperature_margin_k") is not None:
+            out.append(f"    worst fault: {w['scenario']} (case-temperature margin "
+                       f"{w['case_temperature_margin_k']:.1f} K)")
+    for r in c.get("racks", []):
+        share = r.get("liquid_share")
+        out.append(f"  cooling rack {r['definition']}: {r['heat_to_liquid_w'] / 1e3:,.1f} kW to liquid, "
+                   f"{r['heat_to_air_w'] / 1e3:,.1f} kW to air" + (f" ({share:.0%} liquid)" if share is not None else "")
+                   + f", airflow {r['airflow_needed_m3_s'] / 4.719474e-4:,.0f} of "
+                   f"{r['airflow_available_m3_s'] / 4.719474e-4:,.0f} CFM, exhaust {r['exhaust_temperature_c']:.1f} degC")
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -230,6 +230,8 @@ class Cdu(Mountable):
     coolants: list[Coolant]
     facility_supply_min: Temperature | None = None
     facility_supply_max: Temperature | None = None
+    heat_exchangers: int = Field(default=1, ge=1, description="Identical heat-exchanger units sharing `capacity`; "
+                                 "with more than one, the 'CDU N-1' fault scenario loses one of them.")
 
 
 class Manifold(Mountable):

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from rackforge.schema.common import (
     Current, Fraction, Frequency, Id, Length, MassPerArea, Model, PartNumber, PosCurrent, PosLength,
-    PosVoltage, Power, Temperature,
+    PosVoltage, Power, TempDiff, Temperature,
 )
 from rackforge.schema.catalog import Coolant, Face
 
@@ -174,6 +174,8 @@ class Site(Model):
     facility_water_supply_temperature: Temperature | None = None
     altitude: Length | None = None
     room_air_capacity_per_rack: Power | None = None
+    air_temperature_rise: TempDiff | None = Field(default=None, description="Air temperature rise allowed from "
+                                                  "inlet to exhaust, for the airflow a rack needs (default 20 K).")
     floor_load_rating: MassPerArea | None = None
     rack_pitch: PosLength | None = Field(default=None, description="Centre-to-centre rack spacing in a row.")
     row_pitch: PosLength | None = Field(default=None, description="Centre-to-centre row spacing.")

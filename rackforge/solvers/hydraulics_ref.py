@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from rackforge.solvers.hydraulics import HydraulicSolution
+from rackforge.solvers.hydraulic_network import HydraulicSolution
 
 __all__ = ["churchill_ref", "solve_ref", "solve_batch_ref"]
 

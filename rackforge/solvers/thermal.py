@@ -19,8 +19,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rackforge.solvers import hydraulics as _hyd
-
 __all__ = [
     "PlateLoad",
     "CduThermal",
@@ -477,7 +475,7 @@ def fault_scenarios(net, t_facility_c, t_facility_max_c=None, cdu=None, pumps=Tr
                      np.asarray(capf, dtype=float), np.asarray(tfac, dtype=float))
 
 
-def evaluate_scenarios(net, load, cdu, scenarios, cp, base=None, tol=1e-8):
+def evaluate_scenarios(net, load, cdu, scenarios, cp, base=None, tol=1e-8, solver=None):
     """Solve a batch of scenarios (hydraulics warm-started from the base case, then temperatures).
 
     Per scenario: branch flows by :func:`rackforge.solvers.hydraulics.solve_batch`, temperatures by
@@ -497,6 +495,10 @@ def evaluate_scenarios(net, load, cdu, scenarios, cp, base=None, tol=1e-8):
         Warm start; solved here when omitted.
     tol : float
         Hydraulic tolerance [-].
+    solver : callable, optional
+        ``solver(net, n_active, branch_open, warm, tol) -> HydraulicSolution`` (batch layout) used
+        instead of the numba :func:`rackforge.solvers.hydraulics.solve_batch`, e.g. the numpy/scipy
+        reference for small loops; ``base`` must then be given. Default: numba.
 
     Returns
     -------
@@ -506,9 +508,14 @@ def evaluate_scenarios(net, load, cdu, scenarios, cp, base=None, tol=1e-8):
     ----------
     Todini & Pilati (1988) for the hydraulics; Incropera et al. (2007) for the energy balance.
     """
-    if base is None:
-        base = _hyd.solve(net, tol=tol)
-    hyd = _hyd.solve_batch(net, scenarios.n_active, scenarios.branch_open, warm=base, tol=tol)
+    if solver is None:
+        from rackforge.solvers import hydraulics as _hyd  # numba: imported on first use
+
+        if base is None:
+            base = _hyd.solve(net, tol=tol)
+        hyd = _hyd.solve_batch(net, scenarios.n_active, scenarios.branch_open, warm=base, tol=tol)
+    else:
+        hyd = solver(net, scenarios.n_active, scenarios.branch_open, base, tol)
     temps = loop_temperatures(hyd.branch_flow, load, cdu, scenarios.t_facility_c, net.rho, cp,
                               scenarios.capacity_factor)
     op = scenarios.branch_open
