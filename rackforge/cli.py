@@ -121,8 +121,34 @@ def _analysis_text(data: dict) -> str:
                      f"{r['it_power_max_w'] / 1000:,.1f}/{r['it_power_peak_w'] / 1000:,.1f} kW")
         kinds = ", ".join(f"{k} {v}" for k, v in r["parts_by_kind"].items())
         lines.append(f"    parts: {kinds}")
+    lines += _power_text(data.get("power") or {})
     lines += _cooling_text(data.get("cooling"))
     return "\n".join(lines) + "\n"
+
+
+def _power_text(p: dict) -> list[str]:
+    """The short power table of `rackforge analyze` (first instance of each rack definition)."""
+    if not p.get("modelled"):
+        return []
+    kw = lambda w: f"{(w or 0) / 1000:,.1f}"  # noqa: E731
+    out = [f"  power ({p['solver']} solver, {p['scenarios']} scenarios): facility input {kw(p['facility_input_w'])} kW"
+           f" = IT {kw(p['it_load_w'])} + PSU loss {kw(p['psu_loss_w'])} + busbar loss {kw(p['busbar_loss_w'])} kW"]
+    for f in p.get("feeds", []):
+        cur = "/".join(f"{x:.0f}" for x in f["line_current_a"]) if f["line_current_a"] else f"{f['current_a']:.0f}"
+        out.append(f"    feed {f['name']:<12} {kw(f['input_w']):>8} kW  {cur} A of {f['limit_a']:.0f} A "
+                   f"({f['loading']:.0%}; worst {f['worst_loading']:.0%} under {f['worst_scenario']})")
+    for g in p.get("shelves", []) + p.get("servers", [])[:8]:
+        lf = f"{g['psu_load_fraction_max']:.0%}" if g.get("psu_rating_w") else "-"
+        out.append(f"    {g['kind']:<6} {g['rack']}/{g['name']:<10} {g['psus']} PSU  {kw(g['output_w']):>8} kW out  "
+                   f"PSU load {lf}")
+    if p.get("min_tap_voltage"):
+        t = p["min_tap_voltage"]
+        out.append(f"    lowest tap {t['load']} {t['voltage_v']:.2f} V (min {t['minimum_v']:.1f} V)")
+    w = p.get("worst_scenario")
+    if w:
+        out.append(f"    worst fault: {w['scenario']} (margin {w['margin']:.1%}"
+                   + (f", unserved {kw(w['unserved_w'])} kW" if w["unserved_w"] else "") + ")")
+    return out
 
 
 def _cooling_text(c: dict | None) -> list[str]:

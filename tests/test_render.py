@@ -58,7 +58,7 @@ def run_cli(args, capsys):
 # ------------------------------------------------------------------------------------------- elevations
 @pytest.mark.parametrize("path,face,expected", [
     (GB200, "front", 37), (GB200, "rear", 38),      # the rear adds the 0U manifold
-    (H100, "front", 5), (H100, "rear", 7),           # the rear adds the two 0U PDUs
+    (H100, "front", 5), (H100, "rear", 9),           # the rear adds the four 0U PDUs
 ])
 @pytest.mark.parametrize("overlay", ["none", "power", "thermal", "findings"])
 def test_one_group_per_mount(path, face, expected, overlay):
@@ -321,7 +321,7 @@ def test_report_power_tree_of_ac_servers(tmp_path, capsys):
     # feed A -> pdu-a -> the four servers and the switch, each plugged into both PDUs
     a = tree.index("feed A")
     assert tree.index("pdu-a", a) < tree.index("node1", a) < tree.index("feed B")
-    assert tree.count("10.2 kW") == 8           # four servers under each of the two PDUs
+    assert tree.count("10.2 kW") == 16          # four servers under each of the four PDUs
 
 
 def test_report_groups_findings_by_area(write_design, gb200, tmp_path, capsys):

@@ -37,7 +37,7 @@ def test_h100_analysis_by_hand():
     rack = a["racks"][0]
     assert rack["it_power_max_w"] == pytest.approx(4 * 10200 + 120)
     assert rack["rack_units_used"] == 4 * 8 + 1
-    assert rack["mass_kg"] == pytest.approx(160 + 4 * 130 + 7 + 2 * 9)
+    assert rack["mass_kg"] == pytest.approx(160 + 4 * 130 + 7 + 4 * 9)   # four 9 kg PDUs (feeds A-D)
     assert a["totals"]["accelerator_packages"] == 32
 
 

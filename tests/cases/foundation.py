@@ -13,9 +13,9 @@ CASES: list[Case] = [
     Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
     Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
     Case("RF103", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
-        {"id": "x", "part": "GB200-NVL72-ST", "u": 45}), "/templates/h100-rack/mounts/7"),
+        {"id": "x", "part": "GB200-NVL72-ST", "u": 45}), "/templates/h100-rack/mounts/9"),
     Case("RF104", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
-        {"id": "x", "part": "DEEP-SWITCH", "u": 45}), "/templates/h100-rack/mounts/7", catalog=DEEP_SWITCH),
+        {"id": "x", "part": "DEEP-SWITCH", "u": 45}), "/templates/h100-rack/mounts/9", catalog=DEEP_SWITCH),
     Case("RF105", H, lambda d: d["templates"]["h100-rack"]["mounts"].extend(
         [{"id": f"n{i}", "part": "DGX-H100", "u": 33 + 8 * (i % 2)} for i in range(2)] +
         [{"id": f"m{i}", "part": "DGX-H100", "u": None, "side": "left"} for i in range(5)]),

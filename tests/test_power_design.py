@@ -1,0 +1,87 @@
+"""Design-level power tests: the lowered GB200 / H100 seeds against figures computed here by hand."""
+import copy
+import math
+
+import numpy as np
+import pytest
+
+from rackforge.api import validate
+from rackforge.engine import Context, Options, load_design
+from tests.conftest import load_seed
+
+
+def _ctx(path, **kw):
+    return Context(load_design(str(path)), Options(**kw))
+
+
+@pytest.fixture
+def gb(write_design):
+    return _ctx(write_design(load_seed("gb200-nvl72.json"))).power
+
+
+def test_gb200_facility_input_balance(gb):
+    # IT load at max by hand: 18 trays x 6.3 kW + 9 switch trays x 0.4 kW + 2 x 0.12 kW
+    it = 18 * 6300 + 9 * 400 + 2 * 120
+    t = gb.totals
+    assert t["unserved_w"] == 0 and t["converged"]
+    assert t["it_load_w"] == pytest.approx(it, rel=1e-9)
+    assert t["facility_input_w"] == pytest.approx(t["it_load_w"] + t["busbar_loss_w"] + t["psu_loss_w"], abs=1e-6)
+    # PSU loss is between the curve's best (97.5 %) and worst point in use (95.5 % at 20 % load)
+    assert it * (1 / 0.975 - 1) < t["psu_loss_w"] < it * (1 / 0.955 - 1)
+    assert 0 < t["busbar_loss_w"] < 0.001 * it
+
+
+def test_energy_conserved_in_every_scenario(gb):
+    assert gb.converged.all()
+    assert np.abs(gb.conservation_w).max() < 1e-6 * gb.totals["facility_input_w"]
+
+
+def test_feed_line_current_of_a_shelf_by_hand(gb):
+    # Line current of feed A, phase a = sum over its PSUs on phase a of P_in / pf / V_LN (ORv3 PSUs line-to-neutral
+    # at 415/240 V, all at the same phase angle, so magnitudes add).
+    i = next(k for k, f in enumerate(gb.feeds) if f["name"] == "r01/A")
+    vln = 415 / math.sqrt(3)
+    on_a = [k for k, p in enumerate(gb.psus) if p["feed_name"] == "r01/A" and p["conn"] == ["a"]]
+    assert len(on_a) == 4 * 2                                # 4 shelves on A, 6 PSUs each over a, b, c
+    hand = sum(gb.psu_p_in_w[0, k] for k in on_a) / 0.99 / vln
+    assert gb.feed_line_a[0, i, 0] == pytest.approx(hand, rel=1e-9)
+    # and the whole feed: half the rack's input, balanced: P / (sqrt(3) V_LL pf)
+    p_a = sum(gb.psu_p_in_w[0, k] for k, p in enumerate(gb.psus) if p["feed_name"] == "r01/A")
+    assert gb.feed_i_a[0, i] == pytest.approx(p_a / (math.sqrt(3) * 415 * 0.99), rel=1e-9)
+
+
+def test_one_psu_too_few_fails_redundancy_and_names_the_scenario(write_design):
+    d = load_seed("gb200-nvl72.json")
+    # upper segment: ps1 (A), ps2 (B), ps3 (A); ps4 (B) removed. Losing source UPS-A leaves ps2 alone:
+    # 6 x 5.5 kW = 33 kW for the segment's 10 x 6.3 + 2 x 0.12 = 63.24 kW
+    d["templates"]["nvl72"]["mounts"] = [m for m in d["templates"]["nvl72"]["mounts"] if m["id"] != "ps4"]
+    res = validate(str(write_design(d)), Options(select=("RF202", "RF203")))
+    msgs = [f.message for f in res.findings]
+    assert any("source UPS-A" in m for m in msgs), msgs
+    assert all(f.requirement in ("power.psu_redundancy", "power.feed_redundancy") for f in res.findings)
+
+
+def test_server_psus_on_feed_loss(write_design):
+    # DGX H100 on two PDUs: a PDU lost leaves 3 x 3.3 kW for 10.2 kW -> each PSU at 10.2 / 9.9 = 103 %
+    d = load_seed("hgx-h100-air.yaml")
+    for m in d["templates"]["h100-rack"]["mounts"]:
+        if m["part"] == "DGX-H100":
+            m["feeds"] = ["pdu-a", "pdu-b"]
+    pa = _ctx(write_design(copy.deepcopy(d))).power
+    s = pa.labels.index("r01: PDU pdu-a")
+    lf = [pa.psu_lf[s, k] for k, p in enumerate(pa.psus) if p["name"].startswith("node1/")]
+    live = [x for x in lf if x > 0]
+    assert len(live) == 3
+    # droop-shared equally; the load fraction is P_out / P_rated at the solved internal bus voltage
+    assert sum(live) * 3300 == pytest.approx(10200, rel=1e-9)
+
+
+def test_reference_and_numba_paths_agree(write_design):
+    ctx = _ctx(write_design(load_seed("gb200-nvl72.json")))
+    from rackforge.lowering.power import analyze
+
+    ref, nb = analyze(ctx, force_path="reference"), analyze(ctx, force_path="numba")
+    assert nb.path == "numba" and ref.path == "reference"
+    for name in ("psu_lf", "seg_loading", "feed_loading", "load_v", "unserved_w"):
+        a, b = getattr(ref, name), getattr(nb, name)
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-9), name
