@@ -2,7 +2,7 @@
 import json
 
 from rackforge.gen import stale
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seed_files
 
 
 def test_generated_files_are_fresh():
@@ -22,6 +22,6 @@ def test_seeds_validate_against_json_schema():
     import yaml
 
     schema = json.loads((ROOT / "schemas" / "rackforge-design.schema.json").read_text())
-    for p in sorted((ROOT / "seeds").iterdir()):
+    for p in seed_files():
         data = json.loads(p.read_text()) if p.suffix == ".json" else yaml.safe_load(p.read_text())
         jsonschema.validate(json.loads(json.dumps(data, default=str)), schema)

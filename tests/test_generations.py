@@ -19,8 +19,6 @@ PENDING = {
     "power.battery_holdup", "power.busbar_voltage_max", "power.busbar_voltage_min", "power.energy_storage",
     "power.fault_depth", "power.feed_redundancy", "power.feed_type", "power.feed_voltage_max",
     "power.feed_voltage_min", "power.max_phase_imbalance", "power.psu_redundancy",
-    "supply_chain.domestic_countries", "supply_chain.domestic_share_min", "supply_chain.max_lead_time",
-    "supply_chain.single_source_critical_kinds",
 }
 
 TAG = re.compile(r"\[(P|S|T|D|U|L)[\], ]|estimate|policy")
