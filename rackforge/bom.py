@@ -317,6 +317,19 @@ def build(ctx) -> DesignBom:
                      tuple(dc) if dc is not None else None, ctx.op, groups, notes=_link_notes(ctx))
 
 
+def for_file(path: str, options=None) -> DesignBom:
+    """The BOM of a design file (the Python API of ``rackforge bom``). Raises InputError when unreadable,
+    ValueError when the design does not match the schema."""
+    from rackforge.engine import Context, Options, load_design
+
+    options = options or Options()
+    ld = load_design(path, catalogs=options.catalogs, generation=options.generation)
+    if ld.design is None:
+        msgs = "; ".join(p.message for p in ld.problems[:3])
+        raise ValueError(f"the design does not match the schema ({msgs}); run 'rackforge validate' for details")
+    return build(Context(ld, options))
+
+
 def _add_blanks(acc: _Acc, d, cat) -> None:
     frame = d.frame
     if frame is None:

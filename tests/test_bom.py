@@ -326,3 +326,14 @@ def test_rf501_rf502_judge_derived_shelf_psus(write_design, gb200):
     rf502 = next(f for f in res.findings if f.code == "RF502")
     assert rf502.value == pytest.approx(60 * 7 * 86400) and rf502.limit == pytest.approx(52 * 7 * 86400)
     assert "only 'OnlyCo'" in next(f for f in res.findings if f.code == "RF501").message
+
+
+def test_python_api(tmp_path):
+    b = B.for_file(str(SEEDS / "gb200-nvl72.json"), Options(operating_point="idle"))
+    assert b.operating_point == "idle"
+    ct = next(ln for ln in b.groups[0].lines if ln.pn == "GB200-NVL72-CT")
+    assert ct.unit_power_w == 1500.0                          # the tray's idle power
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rackforge": 1}')
+    with pytest.raises(ValueError, match="does not match the schema"):
+        B.for_file(str(bad))
