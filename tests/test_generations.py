@@ -15,11 +15,7 @@ GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb300-nvl72", "vr-nvl72", "rubin-
 
 # Requirement fields no rule reads yet: the power, cooling and supply-chain rules are being written. Remove a
 # field from here in the change that adds the rule reading it (the test fails both ways).
-PENDING = {
-    "power.battery_holdup", "power.busbar_voltage_max", "power.busbar_voltage_min", "power.energy_storage",
-    "power.fault_depth", "power.feed_redundancy", "power.feed_type", "power.feed_voltage_max",
-    "power.feed_voltage_min", "power.max_phase_imbalance", "power.psu_redundancy",
-}
+PENDING: set = set()
 
 TAG = re.compile(r"\[(P|S|T|D|U|L)[\], ]|estimate|policy")
 
