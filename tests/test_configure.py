@@ -116,6 +116,24 @@ def test_smaller_domain_and_power_cap_force_more_racks(tmp_path):
     assert bad == []
 
 
+def test_a_tighter_domestic_share_is_met(tmp_path):
+    # the cost optimum has ~4.5 % domestic content (test above); asking for 7 % must buy domestic parts instead
+    cfg = configure("gb200-nvl72", sets={"supply_chain.domestic_share_min": "0.07"})[0]
+    bad, _, _, _, share, _ = figures(write(tmp_path, cfg))
+    assert bad == [] and share >= 0.07
+
+
+@pytest.mark.parametrize("key,value,req,closest", [
+    ("supply_chain.domestic_share_min", "0.5", "50% domestic content share", "the highest is"),
+    ("cooling.liquid_share_min", "0.99", "99% of the rack's heat into liquid", "the most is"),
+    ("supply_chain.max_lead_time", "25 week", "no compute tray", "GB200-NVL72-CT: lead time 30 weeks (limit 25)"),
+])
+def test_unreachable_requirements_are_explained(key, value, req, closest):
+    with pytest.raises(Infeasible) as exc:
+        configure("gb200-nvl72", sets={key: value})
+    assert req in exc.value.requirement and closest in exc.value.closest
+
+
 def test_no_cdu_for_a_warmer_facility_supply_is_explained():
     with pytest.raises(Infeasible) as exc:
         configure("vr-nvl72", sets={"site.facility_water_supply_temperature": "50 degC"})

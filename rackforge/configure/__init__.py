@@ -71,8 +71,25 @@ def _catalog(paths: list[str]):
     return cat
 
 
-def _check(design: dict, catalogs: list[str]):
-    """Validate a candidate design with the engine: (findings at warning or worse, bom, context)."""
+TARGET_ID = "configure-target"
+
+
+def _target_file(req, folder: str) -> str | None:
+    """A generations file holding the requirements as overridden (``--set``), for checking a candidate against
+    them with the real rules; None when nothing is overridden."""
+    if not any(k.split(".", 1)[0] != "site" for k in req.overrides):
+        return None
+    data = req.gen.model_dump(mode="json", exclude_none=True)
+    data.update({"id": TARGET_ID, "name": f"{req.gen_id} with --set overrides", "sources": {}})
+    data.pop("extends", None)
+    path = os.path.join(folder, "target.json")
+    Path(path).write_text(json.dumps({"generations": [data]}), encoding="utf-8")
+    return path
+
+
+def _check(design: dict, catalogs: list[str], req=None):
+    """Validate a candidate design with the engine: (findings at warning or worse against the design's generation,
+    findings against the --set overrides when ``req`` has any (a tighter override must be met), bom)."""
     from rackforge.engine import Context, Options, load_design, run_rules
     from rackforge.findings import Severity
 
@@ -84,8 +101,16 @@ def _check(design: dict, catalogs: list[str]):
         opts = Options(catalogs=tuple(catalogs))
         ld = load_design(path, catalogs=catalogs)
         ctx = Context(ld, opts) if ld.design is not None else None
-        findings = run_rules(ld, opts, ctx)
-        bad = [f for f in findings if f.severity >= Severity.WARNING]
+        bad = [f for f in run_rules(ld, opts, ctx) if f.severity >= Severity.WARNING]
+        target = _target_file(req, tmp) if req is not None else None
+        if target is not None and not d.get("waivers"):
+            topts = Options(catalogs=(*catalogs, target), generation=TARGET_ID)
+            tld = load_design(path, catalogs=[*catalogs, target], generation=TARGET_ID)
+            keys = {(f.code, f.pointer, f.message) for f in bad}
+            bad_t = [f for f in run_rules(tld, topts) if f.severity >= Severity.WARNING
+                     and (f.code, f.pointer, f.message) not in keys]
+        else:
+            bad_t = []
         bom = None
         if ld.design is not None:
             try:
@@ -94,7 +119,7 @@ def _check(design: dict, catalogs: list[str]):
                 bom = B.build(ctx)
             except ImportError:  # a build without the bom module: the design stands without its BOM figures
                 bom = None
-        return bad, bom, ctx
+        return bad, bad_t, bom
 
 
 # finding code -> the margin to tighten (None: breaker size; absent: no-good cut)
@@ -151,12 +176,13 @@ def configure(generation: str, *, catalogs: list[str] | None = None, objective: 
         waivers: list[dict] = []
         design = layout.build(sol, req, cand, cat, op, racks=n_racks, name=name, breaker_margin=breaker_margin,
                               catalogs=catalog_refs)
-        bad, bom, _ = _check(design, catalogs)
+        bad, bad_t, bom = _check(design, catalogs, req)
         if req.relaxed and bad:
             waivers = _waivers(bad, req)
             if waivers:
                 design["waivers"] = waivers
-                bad, bom, _ = _check(design, catalogs)
+                bad, _, bom = _check(design, catalogs)
+        bad = bad + bad_t
         if not bad:
             text = json.dumps(design, indent=2) + "\n"
             met = metrics(sol, req, cand, op, n_racks, bom, objective)
@@ -283,6 +309,10 @@ _GROUP_TEXT = {
     "cdu_flow": ("cooling", "no CDU delivers the flow the trays need"),
     "manifold_taps": ("cooling", "no manifold has taps for every liquid-cooled part"),
     "cable_reach": ("scale_up", "no scale-up cable reaches across the compute trays and switch trays"),
+    "switch_hops": ("scale_up.max_switch_hops", "the domain needs more switch chips than a package has scale-up "
+                    "links, so some packages would be more than one switch hop apart"),
+    "liquid_share": ("cooling.liquid_share_min", "no choice of parts puts enough of the rack's heat into liquid"),
+    "domestic_share": ("supply_chain.domestic_share_min", "no choice of parts reaches the domestic content share"),
 }
 
 
@@ -301,15 +331,36 @@ def _explain(req, cand, cat, op, racks, margins, n_dom) -> Infeasible:
     names = [n for n, lit in m.assumptions.items() if lit.Index() in core_idx]
     if not names:
         return Infeasible("no combination of the catalog's parts meets the requirements", None)
-    name = names[0]
+
+    def relaxed_model(drop: set[str]):
+        mm = cpsat.Model(req, cand, cat, op, racks, margins)
+        mm.build(n_dom_fixed=n_dom, cuts=[], assume=True)
+        lits = [lit for n, lit in mm.assumptions.items() if n not in drop]
+        mm.M.ClearAssumptions()
+        mm.M.AddAssumptions(lits)
+        mm.assumptions = {}
+        return mm
+
+    # the group whose relaxation alone makes the model feasible is the requirement that cannot be met
+    name = None
+    for n in names:
+        mm = relaxed_model({n})
+        sv = cp_model.CpSolver()
+        sv.parameters.num_workers = 1
+        sv.parameters.random_seed = 0
+        sv.parameters.max_deterministic_time = 10.0
+        if sv.Solve(mm.M) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            name = n
+            break
+    drop = {name}
+    if name is None:
+        # several limits bind together: name the first of them in this order, and relax them all for the closest
+        order = ["switch_hops", "rack_units", "power_envelope", "mass", "cdu_capacity", "liquid_share", "domestic_share"]
+        name = next((n for n in order if n in names), names[0])
+        drop = set(names)
     key, text = _GROUP_TEXT.get(name, (name, name.replace("_", " ")))
-    # the closest: relax this group (its literal free) and see how far the best design is
-    m2 = cpsat.Model(req, cand, cat, op, racks, margins)
-    m2.build(n_dom_fixed=n_dom, cuts=[], assume=True)
-    lits = [lit for n, lit in m2.assumptions.items() if n != name]
-    m2.M.ClearAssumptions()
-    m2.M.AddAssumptions(lits)
-    m2.assumptions = {}
+    # the closest: relax the group(s) and see how far the best design is
+    m2 = relaxed_model(drop)
     v = m2.v
     closest = None
     solver = cp_model.CpSolver()
@@ -338,7 +389,28 @@ def _explain(req, cand, cat, op, racks, margins, n_dom) -> Infeasible:
             elif name == "mass":
                 closest = f"the lightest such rack's equipment weighs {x / 1e3:.0f} kg"
             else:
-                closest = f"the smallest such rack needs {x} slots"
+                closest = (f"the smallest such rack needs {x} slots; the largest allowed frame has "
+                           f"{max(f.slots for f in cand.frames)}")
+    elif name == "liquid_share":
+        m2.M.Maximize(v["heat"] * 1000 - v["p_rack"])
+        if solver.Solve(m2.M) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            lmin = req.f("cooling.liquid_share_min")
+            best = solver.Value(v["heat"]) / max(1, solver.Value(v["p_rack"]))
+            text = f"no choice of parts from the catalog puts {lmin:.0%} of the rack's heat into liquid"
+            closest = f"the most is {best:.1%}"
+    elif name == "domestic_share":
+        r_num, r_den = 0, 1
+        for _ in range(8):
+            m2.M.Maximize(m2.dom_cost * r_den - m2.cost * r_num)
+            if solver.Solve(m2.M) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            dom, tot = solver.Value(m2.dom_cost), max(1, solver.Value(m2.cost))
+            if dom * r_den <= r_num * tot:
+                break
+            r_num, r_den = dom, tot
+        dmin = req.f("supply_chain.domestic_share_min")
+        text = f"no choice of parts from the catalog reaches a {dmin:.0%} domestic content share (by cost)"
+        closest = f"the highest is {r_num / r_den:.1%}"
     elif name in ("cdu_capacity", "cdu_flow"):
         m2.M.Minimize(v["heat"])
         st2 = solver.Solve(m2.M)

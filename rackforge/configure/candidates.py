@@ -85,8 +85,15 @@ class Candidates:
     coolant: str | None = None
 
 
+_MAX_LEAD: list = [None]   # the generation's supply_chain.max_lead_time [s] while select() runs
+
+
 def _kind(cat, *kinds: str) -> list:
-    return sorted((p for p in cat.parts.values() if p.kind in kinds), key=lambda p: p.pn)
+    """Parts of these kinds, by part number; parts with a lead time over the generation's limit are left out."""
+    lim = _MAX_LEAD[0]
+    return sorted((p for p in cat.parts.values() if p.kind in kinds
+                   and (lim is None or p.lead_time is None or float(p.lead_time) <= lim * (1 + 1e-9))),
+                  key=lambda p: p.pn)
 
 
 def _f(x) -> float | None:
@@ -113,6 +120,15 @@ def select(req, cat, op: str) -> Candidates:
     """Filter the catalog into candidates per role; raise :class:`Infeasible` when a role has none."""
     g = req.gen
     c = Candidates()
+    _MAX_LEAD[0] = _f(g.supply_chain.max_lead_time)
+    try:
+        return _select(req, cat, op, c)
+    finally:
+        _MAX_LEAD[0] = None
+
+
+def _select(req, cat, op: str, c: Candidates) -> Candidates:
+    g = req.gen
     # ---------------------------------------------------------------- frames
     allowed = g.physical.frame_standards
     maxd = _f(g.physical.max_rack_depth)
@@ -136,6 +152,11 @@ def select(req, cat, op: str) -> Candidates:
     ftype = g.power.feed_type
     all_trays = [p for p in _kind(cat, "compute_tray") if p.accelerators is not None]
     reasons: dict[str, str] = {}
+    lim = _MAX_LEAD[0]
+    if lim is not None:
+        for p in cat.parts.values():
+            if p.kind == "compute_tray" and p.lead_time is not None and float(p.lead_time) > lim * (1 + 1e-9):
+                reasons[p.pn] = f"lead time {float(p.lead_time) / 604800:g} weeks (limit {lim / 604800:g})"
     for p in all_trays:
         a = p.accelerators
         internal = a.scale_up_switch == "internal"
@@ -198,7 +219,7 @@ def select(req, cat, op: str) -> Candidates:
         if so_bw:
             what.append(f"{so_bw / 1e9:g} Gb/s scale-out per package")
         near = "; ".join(f"{pn}: {why}" for pn, why in sorted(reasons.items())) or "the catalog has no compute tray"
-        raise Infeasible(f"no compute tray in the catalog gives {', '.join(what)}", f"closest: {near}",
+        raise Infeasible(f"no compute tray in the catalog gives {', '.join(what)}", near,
                          key="scale_up")
     # ---------------------------------------------------------------- scale-up switches and cables
     ext = [t for t in c.trays if not t.internal]
@@ -275,7 +296,7 @@ def select(req, cat, op: str) -> Candidates:
             near = "; ".join(f"{k}: {v}" for k, v in sorted(why.items())) or "the catalog has no power shelf"
             raise Infeasible("no power shelf in the catalog feeds the trays' busbar as the generation asks "
                              f"({c.feed_type.upper()} {V:g} V in, {tv_min:g}-{tv_max:g} V out"
-                             f"{', energy-storage PSUs' if es else ''})", f"closest: {near}", key="power")
+                             f"{', energy-storage PSUs' if es else ''})", near, key="power")
         if not c.busbars:
             raise Infeasible("no 48-54 V busbar in the catalog for the busbar-fed trays", None, key="power")
     if "pdu" in schemes:

@@ -224,7 +224,7 @@ class Model:
                 hops = g.scale_up.max_switch_hops
                 if hops is not None and hops <= 1:
                     M.Add(st_per * max(1, s.asics) <= t.part.accelerators.scale_up_links_per_package) \
-                        .OnlyEnforceIf([xt, xs])
+                        .OnlyEnforceIf([xt, xs] + group("switch_hops"))
             for k, xk in zip(c.su_cables, x_k):
                 if (k.form_factor, float(k.speed), k.lanes) != key:
                     M.AddBoolOr([xt.Not(), xk.Not()])
@@ -437,6 +437,9 @@ class Model:
             M.Add(sum(x_man) == 0).OnlyEnforceIf(has_liq.Not())
         else:
             M.Add(has_liq == 0)
+        lmin = self.req.f("cooling.liquid_share_min")
+        if lmin:
+            M.Add(heat * 1000 >= int(math.ceil(lmin * 1000)) * p_rack).OnlyEnforceIf(group("liquid_share"))
         M.Add(share >= 1).OnlyEnforceIf(has_liq)
         M.Add(share == 0).OnlyEnforceIf(has_liq.Not())
         n_cdu_c = split("n_cdu_c", n_cdu, x_c, 1000) if x_c else []
@@ -500,6 +503,10 @@ class Model:
         dom = set(g.supply_chain.domestic_countries or [])
         self.dom_cost = sum(a * e for a, _, o, e in terms if o in dom)
         self.power_w = p_rack * self.R
+        dmin = self.req.f("supply_chain.domestic_share_min")
+        if dmin:
+            M.Add(self.dom_cost * 1000 >= int(math.ceil(dmin * 1000)) * self.cost).OnlyEnforceIf(
+                group("domestic_share"))
         # cuts: forbid earlier assignments (no-good cuts on the choice Booleans and the main counts)
         self.sig_vars = {"frame": x_f, "tray": x_t, "switch": x_s, "power": x_p, "cdu": x_c, "manifold": x_man,
                          "mgmt": x_m, "su_cable": x_k, "mgmt_cable": x_mc}

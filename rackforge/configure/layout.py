@@ -216,7 +216,10 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
             + (f", {sum(2 * n for n in sol.shelves_per_feed)} x {p.shelf.pn} ({sol.psus_per_shelf} PSUs each) on "
                f"{p.segments} x {p.busbar.pn}" if p.kind == "busbar" else f", {p.feeds} x {p.pdu.pn}")
             + (f", {sol.share_pct}% of {sol.cdu.pn} on {cand.coolant}, {sol.manifold.pn}" if sol.cdu else "")
-            + f"; {f.pn}.")
+            + f"; {f.pn}."
+            + (f" Scale-out: {so} NIC ports per compute tray are left for the hall's fabric (leaves and spines are "
+               "not configured in the rack)." if (so := sum(g.count for g in tray.part.ports
+                                                          if g.role == "scale_out")) else ""))
     design: dict[str, Any] = {"rackforge": 1, "name": name, "description": desc, "generation": req.gen_id}
     if catalogs:
         design["catalogs"] = list(catalogs)
