@@ -3,8 +3,14 @@
 Port-level links are first aggregated with numpy into one edge per device pair
 (:func:`aggregate_device_links`, summed capacity and link count); networkx
 only ever sees that device graph, so a hall of a thousand racks stays small.
-Scale-up reachability is done without networkx, as a sparse incidence-matrix
-product (:func:`scale_up_report`).
+Scale-up reachability is done without networkx, as an incidence-matrix
+product (:func:`scale_up_report`), and scale-up domains as connected
+components by numpy label propagation (:func:`connected_components`).
+
+Start-up cost: networkx and scipy take 0.2-0.35 s to import, more than the
+rest of a one-design ``validate``. They are imported inside the functions that
+need them (max-flow, articulation points; the sparse product only for large
+halls, above :data:`DENSE_REACH_MAX`), never at module import.
 
 Bandwidths are per direction [bit/s] unless a key says otherwise: a link's
 capacity is its ``speed_bps``; a full-duplex link carries that much each way.
@@ -14,22 +20,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from rackforge.topology.checks import valid_link_mask
 from rackforge.topology.codes import Role
 from rackforge.topology.tables import LinkTable, PortTable
 
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+#: Largest accelerator x device incidence (``n_acc * max(n_acc, n_devices)`` entries) whose reachability
+#: product :func:`scale_up_report` forms as a dense numpy matrix (8 MB of float64); above it, scipy.sparse.
+#: An NVL72 rack is 72 x ~110; a row of 16 such racks is ~1,150 x ~1,800 (2.1e6): dense up to about a row.
+DENSE_REACH_MAX = 1_000_000
+
 __all__ = [
+    "DENSE_REACH_MAX",
     "DeviceEdges",
     "link_capacity_bps",
     "link_role",
     "aggregate_device_links",
     "device_graph",
+    "connected_components",
     "scale_up_domains",
     "scale_up_report",
     "bandwidth_per_owner_bps",
@@ -188,6 +202,8 @@ def device_graph(edges: DeviceEdges, nodes=None) -> nx.Graph:
         Undirected graph; edge attributes ``capacity_bps`` [bit/s] (per
         direction) and ``n_links``.
     """
+    import networkx as nx
+
     g = nx.Graph()
     if nodes is None:
         g.add_nodes_from(range(edges.n_devices))
@@ -210,12 +226,56 @@ def device_graph(edges: DeviceEdges, nodes=None) -> nx.Graph:
     return g
 
 
+def connected_components(n: int, u, v) -> np.ndarray:
+    """Connected components of an undirected graph on nodes ``0 .. n-1``, numpy only.
+
+    Each node gets the smallest node id of its component. Label propagation with hooking and
+    pointer jumping (Shiloach & Vishkin 1982): ``label`` is a forest whose parents are smaller than
+    their children; every round hooks, for every edge joining two trees, the larger root under the
+    smaller one, then jumps pointers until every node points at its root; it stops when no edge
+    joins two trees. The label of a component's smallest node can only be itself, so the final
+    root of every component is its smallest node.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    u, v : array_like of int, shape (m,)
+        Edge end points (any order; self loops and repeats allowed).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+        Smallest node id of each node's component.
+
+    References
+    ----------
+    Y. Shiloach and U. Vishkin, "An O(log n) parallel connectivity algorithm", J. Algorithms 3(1),
+    57-67, 1982.
+    """
+    label = np.arange(n, dtype=np.int64)
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    while True:
+        lu, lv = label[u], label[v]
+        join = lu != lv
+        if not join.any():
+            return label
+        lu, lv = lu[join], lv[join]
+        np.minimum.at(label, np.maximum(lu, lv), np.minimum(lu, lv))
+        while True:
+            nxt = label[label]
+            if np.array_equal(nxt, label):
+                break
+            label = nxt
+
+
 def scale_up_domains(ports: PortTable, links: LinkTable, is_accelerator, n_devices: int | None = None):
     """Scale-up domains as connected components of the scale-up links.
 
     Two devices are in one domain when a path of ``SCALE_UP`` links joins them
-    (through switch chips or directly). Computed with
-    :func:`scipy.sparse.csgraph.connected_components` on the device adjacency.
+    (through switch chips or directly). Computed with :func:`connected_components` on the
+    aggregated device edges.
 
     Parameters
     ----------
@@ -238,8 +298,7 @@ def scale_up_domains(ports: PortTable, links: LinkTable, is_accelerator, n_devic
     acc = np.asarray(is_accelerator, dtype=bool)
     n = acc.shape[0] if n_devices is None else n_devices
     e = aggregate_device_links(ports, links, roles=(Role.SCALE_UP,), n_devices=n)
-    adj = sp.coo_array((np.ones(len(e), np.int8), (e.u, e.v)), shape=(n, n)).tocsr()
-    _, label = connected_components(adj, directed=False)
+    label = connected_components(n, e.u, e.v)
     touched = np.zeros(n, dtype=bool)
     touched[e.u] = True
     touched[e.v] = True
@@ -326,22 +385,10 @@ def scale_up_report(ports: PortTable, links: LinkTable, accelerators, is_switch,
     sw_b = (ib >= 0) & is_sw[da]
     rows = np.concatenate([ia[sw_a], ib[sw_b]])
     cols = np.concatenate([db[sw_a], da[sw_b]])
-    inc = sp.csr_array((np.ones(rows.size, np.int32), (rows, cols)), shape=(n_acc, n_dev))
-    inc.sum_duplicates()
-    inc.data[:] = 1
-    reach = (inc @ inc.T).tocsr()
     direct = (ia >= 0) & (ib >= 0)
-    if direct.any():
-        d = sp.csr_array(
-            (np.ones(2 * int(direct.sum()), np.int32),
-             (np.r_[ia[direct], ib[direct]], np.r_[ib[direct], ia[direct]])),
-            shape=(n_acc, n_acc),
-        )
-        reach = (reach + d).tocsr()
-    reach.sum_duplicates()  # one stored entry per distinct (i, j)
-    r = np.repeat(np.arange(n_acc, dtype=np.int64), np.diff(reach.indptr))
-    c = reach.indices.astype(np.int64)
-    same = (dom_inv[r] == dom_inv[c]) & (r != c) & (reach.data > 0)
+    da_, db_ = np.r_[ia[direct], ib[direct]], np.r_[ib[direct], ia[direct]]
+    r, c = _reach_pairs(rows, cols, da_, db_, n_acc, n_dev)
+    same = (dom_inv[r] == dom_inv[c]) & (r != c)
     reached = np.bincount(r[same], minlength=n_acc)
     unreachable = dom_sizes[dom_inv] - 1 - reached
     all_ok = np.bincount(dom_inv, weights=(unreachable > 0), minlength=dom_ids.size) == 0
@@ -356,6 +403,34 @@ def scale_up_report(ports: PortTable, links: LinkTable, accelerators, is_switch,
         "domain_sizes": dom_sizes.astype(np.int64),
         "domain_all_pairs_single_hop": all_ok,
     }
+
+
+def _reach_pairs(rows, cols, da, db, n_acc: int, n_dev: int):
+    """Distinct pairs ``(i, j)`` with ``(A A^T)[i, j] > 0`` or a direct link ``D[i, j]``, row-major.
+
+    ``A`` (``n_acc x n_dev``) has a 1 at every ``(rows, cols)``; ``D`` a 1 at every ``(da, db)``.
+    Dense numpy up to :data:`DENSE_REACH_MAX` entries, scipy.sparse above (imported only then).
+    """
+    if n_acc * max(n_acc, n_dev) <= DENSE_REACH_MAX:
+        inc = np.zeros((n_acc, n_dev))
+        inc[rows, cols] = 1.0
+        reach = inc @ inc.T
+        reach[da, db] = 1.0
+        r, c = np.nonzero(reach > 0)
+        return r.astype(np.int64), c.astype(np.int64)
+    import scipy.sparse as sp
+
+    inc = sp.csr_array((np.ones(rows.size, np.int32), (rows, cols)), shape=(n_acc, n_dev))
+    inc.sum_duplicates()
+    inc.data[:] = 1
+    reach = (inc @ inc.T).tocsr()
+    if da.size:
+        reach = (reach + sp.csr_array((np.ones(da.size, np.int32), (da, db)), shape=(n_acc, n_acc))).tocsr()
+    reach.sum_duplicates()  # one stored entry per distinct (i, j)
+    r = np.repeat(np.arange(n_acc, dtype=np.int64), np.diff(reach.indptr))
+    c = reach.indices.astype(np.int64)
+    pos = reach.data > 0
+    return r[pos], c[pos]
 
 
 def bandwidth_per_owner_bps(ports: PortTable, links: LinkTable, owner=None, roles=(Role.SCALE_OUT,), n_owners=None):
@@ -505,6 +580,8 @@ def halves_by_order(endpoints):
 
 
 def _flow_graph(edges: DeviceEdges, side_a, side_b) -> tuple[nx.DiGraph, str, str]:
+    import networkx as nx
+
     g = nx.DiGraph()
     cap = edges.capacity_bps.tolist()
     uu, vv = edges.u.tolist(), edges.v.tolist()
@@ -561,6 +638,8 @@ def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) 
         return 0.0
     if np.intersect1d(a, b).size:
         raise ValueError("the two sides of a bisection must be disjoint")
+    import networkx as nx
+
     g, s, t = _flow_graph(edges, a, b)
     if flow_func is None:
         flow_func = nx.algorithms.flow.preflow_push
@@ -672,6 +751,8 @@ def single_points_of_failure(graph: nx.Graph, nodes=None) -> dict:
     R. E. Tarjan, "Depth-first search and linear graph algorithms", SIAM J.
     Comput. 1(2), 1972.
     """
+    import networkx as nx
+
     g = graph if nodes is None else graph.subgraph(np.asarray(nodes).tolist())
     ap = np.array(sorted(nx.articulation_points(g)), dtype=np.int64)
     br = [tuple(sorted(e)) for e in nx.bridges(g)]

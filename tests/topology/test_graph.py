@@ -160,6 +160,69 @@ def test_direct_accelerator_links_count_as_reachable():
     assert r["unreachable_peers"].tolist() == [0, 0]
 
 
+def _partition(labels):
+    """A labelling as a set of frozensets of nodes (independent of the label values)."""
+    groups = {}
+    for i, x in enumerate(np.asarray(labels).tolist()):
+        groups.setdefault(x, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_connected_components_match_networkx(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    m = int(rng.integers(0, 2 * n))
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    label = G.connected_components(n, u, v)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(u.tolist(), v.tolist()))
+    expected = {frozenset(c) for c in nx.connected_components(g)}
+    assert _partition(label) == expected
+    # each node is labelled with the smallest node of its component
+    for comp in expected:
+        assert set(label[list(comp)].tolist()) == {min(comp)}
+
+
+def test_connected_components_long_shuffled_path():
+    # a path through 2,000 nodes visited in random order: one component labelled 0
+    rng = np.random.default_rng(7)
+    order = rng.permutation(2000)
+    label = G.connected_components(2000, order[:-1], order[1:])
+    assert np.all(label == 0)
+    assert G.connected_components(3, [], []).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("drop", [None, [0, 5, 300]])
+def test_scale_up_report_dense_and_sparse_agree(monkeypatch, drop):
+    ports, links, is_switch = nvl72(drop=drop)
+    # intended domains of 36 GPUs each: only pairs inside a half count (the direct term: test below)
+    dense = G.scale_up_report(ports, links, np.arange(72), is_switch, domain=np.r_[np.zeros(36), np.ones(36)])
+    monkeypatch.setattr(G, "DENSE_REACH_MAX", 0)
+    sparse = G.scale_up_report(ports, links, np.arange(72), is_switch, domain=np.r_[np.zeros(36), np.ones(36)])
+    for k in dense:
+        np.testing.assert_array_equal(dense[k], sparse[k], err_msg=k)
+
+
+def test_reach_pairs_dense_and_sparse_agree(monkeypatch):
+    rng = np.random.default_rng(3)
+    n_acc, n_dev = 30, 50
+    rows, cols = rng.integers(0, n_acc, 60), rng.integers(0, n_dev, 60)
+    da, db = rng.integers(0, n_acc, 5), rng.integers(0, n_acc, 5)
+    dense = G._reach_pairs(rows, cols, np.r_[da, db], np.r_[db, da], n_acc, n_dev)
+    monkeypatch.setattr(G, "DENSE_REACH_MAX", 0)
+    sparse = G._reach_pairs(rows, cols, np.r_[da, db], np.r_[db, da], n_acc, n_dev)
+    # independently: i and j share a column, or are joined directly
+    inc = np.zeros((n_acc, n_dev), bool)
+    inc[rows, cols] = True
+    want = {(i, j) for i in range(n_acc) for j in range(n_acc) if (inc[i] & inc[j]).any()}
+    want |= {(int(a), int(b)) for a, b in zip(np.r_[da, db], np.r_[db, da])}
+    for r, c in (dense, sparse):
+        assert set(zip(r.tolist(), c.tolist())) == want
+        assert len(r) == len(want)
+
+
 # --- scale-out bandwidth and rails -------------------------------------------------------
 
 def rail_fabric(swap=False):
