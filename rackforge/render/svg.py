@@ -183,7 +183,7 @@ class Shader:
                                         for k in present])
         if self.overlay == "power":
             what = ("solved load from the power analysis" if self.source == "solved"
-                    else f"nameplate power at the '{self.ctx.op}' operating point (no power analysis yet)")
+                    else f"nameplate power at the '{self.ctx.op}' operating point (the power solver models loads as constant power)")
             return Legend("power draw", [(NO_VALUE, "no IT load")], (POWER_STOPS, "0 W", fmt_power(self.vmax)),
                           what)
         if self.overlay == "thermal":
