@@ -229,3 +229,66 @@ def test_parallel_kernel_matches_serial(monkeypatch):
     par = solve_scenarios(net, sc)
     for f in ("job_v", "job_psu_current_a", "job_psu_p_in_w", "unserved_w", "facility_input_w", "sf_line_current_a"):
         assert np.array_equal(getattr(ser, f), getattr(par, f)), f
+
+
+@pytest.mark.parametrize("seed,overload", [(1, False), (2, True), (3, True)])
+def test_reference_dense_and_sparse_linear_algebra_agree(seed, overload, monkeypatch):
+    """The reference solver's two linear algebras (dense numpy Cholesky + solve for small networks,
+    scipy SuperLU for large) run the same Newton iteration: same shifts, same iteration counts, and
+    solutions equal to rounding (1e-11 relative) in the base case and every N-2 scenario."""
+    from rackforge.solvers import power_ref
+
+    net = random_batch(seed, n_net=5, mesh=True, overload=overload)
+    sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, depth=2, n_feed=net.n_feed)
+    rejected = {"dense": 0, "sparse": 0}
+    fd, fs = power_ref._factor_dense, power_ref._factor_sparse
+
+    def count_dense(A, tol):
+        ok = fd(A, tol)
+        rejected["dense"] += not ok
+        return ok
+
+    def count_sparse(A, tol):
+        lu = fs(A, tol)
+        rejected["sparse"] += lu is None
+        return lu
+
+    monkeypatch.setattr(power_ref, "_factor_dense", count_dense)
+    monkeypatch.setattr(power_ref, "_factor_sparse", count_sparse)
+    d, s = solve_power_ref(net, linalg="dense"), solve_power_ref(net, linalg="sparse")
+    pairs = [(d, s)] + list(zip(solve_scenarios_ref(net, sc, d, linalg="dense"),
+                                solve_scenarios_ref(net, sc, s, linalg="sparse")))
+    for a, b in pairs:
+        assert np.array_equal(a.net_iterations, b.net_iterations)
+        assert np.array_equal(a.net_converged, b.net_converged)
+        assert np.array_equal(a.load_served, b.load_served)
+        for f in FIELDS:
+            x, y = np.asarray(getattr(a, f), float), np.asarray(getattr(b, f), float)
+            assert np.max(np.abs(x - y), initial=0.0) <= 1e-11 * max(1.0, np.max(np.abs(y), initial=0.0)), f
+    # both tests of positive definiteness reject the same shifts (overloaded batches need some)
+    assert rejected["dense"] == rejected["sparse"]
+    if overload:
+        assert rejected["dense"] > 0
+
+
+def test_reference_linear_algebra_choice_by_size():
+    from rackforge.solvers import power_ref
+
+    small = random_batch(1, n_net=2)
+    solve_power_ref(small)
+    assert {k[2] for k in small._cache if k[0] == "ref"} == {True}  # dense
+    n = power_ref.DENSE_MAX_NODES + 1
+    big = PowerNetwork(
+        node_ptr=[0, n], seg_from=np.arange(n - 1), seg_to=np.arange(1, n), seg_r_ohm=np.full(n - 1, 5e-5),
+        seg_i_rated_a=np.full(n - 1, 3000.0), psu_node=[0, n - 1], psu_v_set_v=[51.0, 51.0],
+        psu_r_droop_ohm=[0.009, 0.009], psu_i_lim_a=[120.0, 120.0], psu_p_rated_w=[5500.0, 5500.0],
+        psu_curve=[0, 0], psu_feed=[0, 0], psu_conn=[CONN_DC, CONN_DC], psu_shelf=[0, 0], eff_ptr=[0, 1],
+        eff_load_frac=[1.0], eff_eta=[0.97], load_node=[n // 2], load_p_w=[5000.0], load_v_min_v=[46.0],
+        feed_voltage_v=[800.0], feed_is_dc=[True], feed_pf=[1.0], feed_breaker_a=[100.0], feed_derating=[0.8],
+    )
+    r = solve_power_ref(big)
+    assert {k[2] for k in big._cache if k[0] == "ref"} == {False}  # sparse
+    # KCL: the two PSUs together carry the load current P / v
+    assert r.converged and r.psu_current_a.sum() == pytest.approx(5000.0 / r.node_voltage_v[n // 2], rel=1e-9)
+    with pytest.raises(ValueError, match="linalg"):
+        solve_power_ref(big, linalg="lu")
