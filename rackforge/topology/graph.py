@@ -31,10 +31,12 @@ from rackforge.topology.tables import LinkTable, PortTable
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-#: Largest accelerator x device incidence (``n_acc * max(n_acc, n_devices)`` entries) whose reachability
-#: product :func:`scale_up_report` forms as a dense numpy matrix (8 MB of float64); above it, scipy.sparse.
-#: An NVL72 rack is 72 x ~110; a row of 16 such racks is ~1,150 x ~1,800 (2.1e6): dense up to about a row.
-DENSE_REACH_MAX = 1_000_000
+#: Largest reachability product (``n_acc * n_acc * n_devices`` multiply-adds) that :func:`scale_up_report`
+#: forms densely, as an int32 numpy matmul (about 1 ns each: 4 ms at the bound); above it, scipy.sparse.
+#: Integer, not float64: numpy hands float products to OpenBLAS, which runs these sizes on threads that
+#: cost ~12 ms per call on a busy 2-core machine (72 x 110 x 72: int32 0.24 ms). An NVL72 rack is
+#: 72 x 72 x 119 = 0.62e6; the Kyber seed 144 x 144 x 177 = 3.7e6.
+DENSE_REACH_MAX = 4_000_000
 
 __all__ = [
     "DENSE_REACH_MAX",
@@ -409,13 +411,13 @@ def _reach_pairs(rows, cols, da, db, n_acc: int, n_dev: int):
     """Distinct pairs ``(i, j)`` with ``(A A^T)[i, j] > 0`` or a direct link ``D[i, j]``, row-major.
 
     ``A`` (``n_acc x n_dev``) has a 1 at every ``(rows, cols)``; ``D`` a 1 at every ``(da, db)``.
-    Dense numpy up to :data:`DENSE_REACH_MAX` entries, scipy.sparse above (imported only then).
+    Dense numpy up to :data:`DENSE_REACH_MAX` multiply-adds, scipy.sparse above (imported only then).
     """
-    if n_acc * max(n_acc, n_dev) <= DENSE_REACH_MAX:
-        inc = np.zeros((n_acc, n_dev))
-        inc[rows, cols] = 1.0
+    if n_acc * n_acc * n_dev <= DENSE_REACH_MAX:
+        inc = np.zeros((n_acc, n_dev), dtype=np.int32)
+        inc[rows, cols] = 1
         reach = inc @ inc.T
-        reach[da, db] = 1.0
+        reach[da, db] = 1
         r, c = np.nonzero(reach > 0)
         return r.astype(np.int64), c.astype(np.int64)
     import scipy.sparse as sp
