@@ -159,6 +159,42 @@ def test_alternatives_are_distinct_sorted_and_clean(tmp_path):
         assert figures(write(tmp_path, c, f"a{i}.json"))[0] == []
 
 
+VENDOR = """catalog: vendor-x
+parts:
+  - pn: VX-SHELF-33K
+    kind: power_shelf
+    name: Vendor X 33 kW ORv3 shelf (test part, cheaper than the default catalog's 4,000 USD shelf)
+    source: estimate
+    height: 1 RU
+    standard: ocp21
+    depth: 790 mm
+    input: {type: ac, voltage_min: 346 V, voltage_max: 480 V, phases: 3}
+    psu_slots: 6
+    psus: {part: PSU-5K5-ORV3-HPR, count: 6}
+    output_voltage: 50 V
+    output_current_max: 700 A
+    mass: 11 kg
+    cost: 3000 USD
+    origin: US
+    suppliers: [VX, VY]
+    lead_time: 10 week
+"""
+
+
+def test_an_extra_catalog_is_used_and_named_by_the_design(capsys, tmp_path):
+    (tmp_path / "vendor.yaml").write_text(VENDOR)
+    out = tmp_path / "d.json"
+    code, _, err = run(capsys, "-g", "gb200-nvl72", "-c", str(tmp_path / "vendor.yaml"), "-o", str(out))
+    assert code == 0, err
+    d = json.loads(out.read_text())
+    assert d["catalogs"] == ["vendor.yaml"]
+    shelves = [m for m in d["templates"]["rack"]["mounts"] if m["part"] == "VX-SHELF-33K"]
+    assert len(shelves) == 8          # same N+N sizing as the seed, the cheaper shelf
+    bad, cost, *_ = figures(out)
+    assert bad == []
+    assert cost <= figures(ROOT / "seeds" / "gb200-nvl72.json")[1] - 8 * 1000
+
+
 def run(capsys, *args):
     with pytest.raises(SystemExit) as exc:
         main(["configure", *args])

@@ -107,6 +107,9 @@ def configure(
         written.append(path)
         if bom is not None and k == 1:
             _write_bom(path, bom, bom_fmt, catalog)
+    if catalog and _catalog_refs(list(catalog), output) is None:
+        print(f"  note: the catalogs lie outside the design's repository; validate it with "
+              f"{' '.join('--catalog ' + c for c in catalog)}", file=sys.stderr)
     m = designs[0].metrics
     print(f"{written[0]}: {generation}, {m['racks']} rack(s), {m['accelerators']} accelerator packages, "
           f"validates clean ({designs[0].rounds} round(s))", file=sys.stderr)

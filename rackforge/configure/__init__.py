@@ -22,6 +22,12 @@
 When the model is infeasible, the constraint groups of an infeasible core (CP-SAT assumptions) name the
 requirement that cannot be met, and the group relaxed gives the closest the catalog gets.
 
+Not configured (yet): scale-out leaves and spines (the compute trays' NIC ports are left for the hall's fabric,
+as the description of each design says; the default catalog has no scale-out switch), battery backup units (the
+designs are dual-fed with N+N shelves or PDUs, so the surviving feed carries the load through a feed loss, which
+is what RF208 accepts as hold-up), in-rack CDUs (in-row CDUs only, with a share per rack), fans and rear-door heat
+exchangers (the parts' own fans; the site's air rise is raised to :data:`AIR_RISE_MAX_K` when they need it).
+
 Determinism: the CP-SAT solver runs with one worker, a fixed seed and a deterministic-time limit; candidates,
 mounts, patterns and keys are written in sorted or fixed order; the JSON is written with fixed indentation.
 """

@@ -322,6 +322,9 @@ def _select(req, cat, op: str, c: Candidates) -> Candidates:
         cdus = _kind(cat, "cdu")
         why = {}
         for d in cdus:
+            if d.placement != "in_row":
+                why[d.pn] = "an in-rack CDU (the configurator places in-row CDUs only)"
+                continue
             if t_fac is not None and ((d.facility_supply_max is not None and t_fac > float(d.facility_supply_max)
                                        + 1e-9) or (d.facility_supply_min is not None
                                                    and t_fac < float(d.facility_supply_min) - 1e-9)):
