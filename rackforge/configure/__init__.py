@@ -315,8 +315,8 @@ _GROUP_TEXT = {
     "cdu_flow": ("cooling", "no CDU delivers the flow the trays need"),
     "manifold_taps": ("cooling", "no manifold has taps for every liquid-cooled part"),
     "cable_reach": ("scale_up", "no scale-up cable reaches across the compute trays and switch trays"),
-    "switch_hops": ("scale_up.max_switch_hops", "the domain needs more switch chips than a package has scale-up "
-                    "links, so some packages would be more than one switch hop apart"),
+    "switch_hops": ("scale_up.max_switch_hops", ("the domain needs more switch chips than a package has scale-up "
+                                                 "links, so some packages would be more than one switch hop apart")),
     "liquid_share": ("cooling.liquid_share_min", "no choice of parts puts enough of the rack's heat into liquid"),
     "domestic_share": ("supply_chain.domestic_share_min", "no choice of parts reaches the domestic content share"),
 }
