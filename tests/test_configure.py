@@ -195,6 +195,51 @@ def test_an_extra_catalog_is_used_and_named_by_the_design(capsys, tmp_path):
     assert cost <= figures(ROOT / "seeds" / "gb200-nvl72.json")[1] - 8 * 1000
 
 
+LEAF = """catalog: test-fabric
+parts:
+  - pn: TEST-LEAF-64x400G
+    kind: switch
+    name: Test 64-port 400G OSFP scale-out switch, busbar-powered, liquid-cooled ASIC
+    source: estimate
+    height: 1 RU
+    standard: eia19
+    depth: 600 mm
+    mass: 15 kg
+    power: {idle: 300 W, typical: 500 W, max: 600 W}
+    input: {type: dc, voltage_min: 44 V, voltage_max: 56 V}
+    ports:
+      - {name: p, role: scale_out, form_factor: OSFP, speed: 400 Gbit/s, lanes: 4, count: 64, face: front}
+      - {name: bmc, role: management, form_factor: RJ45, speed: 1 Gbit/s, lanes: 1, count: 1, face: front}
+    liquid:
+      cold_plates:
+        - {part: CP-CPU-500, count: 1, heat: 550 W, max_case_temperature: 95 degC, cools: switch}
+      quick_disconnect: UQD04-PAIR
+      hose: HOSE-EPDM-10MM-1M
+      min_flow: 1 L/min
+    air: {direction: front_to_back, max: 60 CFM}
+    cost: 30000 USD
+    origin: US
+    suppliers: [A, B]
+    lead_time: 12 week
+"""
+
+
+def test_scale_out_fabric_from_a_catalog_with_leaves(tmp_path):
+    # 18 trays x 4 NICs (400G): one leaf per rail with 18 downlinks; non-blocking (max_oversubscription 1.0)
+    # needs 18 uplinks per leaf (36 of 64 ports); 4 x 18 = 72 uplinks over 64-port spines -> 2 spines
+    (tmp_path / "leaf.yaml").write_text(LEAF)
+    cfg = configure("gb200-nvl72", catalogs=[str(tmp_path / "leaf.yaml")], catalog_refs=["leaf.yaml"])[0]
+    mounts = cfg.design["templates"]["rack"]["mounts"]
+    assert sum(m["id"].startswith("lf") for m in mounts) == 4 and sum(m["id"].startswith("sp") for m in mounts) == 2
+    pats = {p["type"]: p for p in cfg.design["templates"]["rack"]["patterns"]}
+    assert pats["leaf_spine"]["uplinks_per_leaf"] == 18 and pats["rail"]["leaves"] == ["lf1", "lf2", "lf3", "lf4"]
+    path = write(tmp_path, cfg)
+    assert figures(path)[0] == []
+    so = Context(load_design(str(path)), Options()).network.to_json()["scale_out"]
+    assert so["links"] == 18 * 4 + 4 * 18 and so["leaf_oversubscription_ratio"]["max"] == pytest.approx(1.0)
+    assert so["uncabled_node_ports"] == 0
+
+
 def run(capsys, *args):
     with pytest.raises(SystemExit) as exc:
         main(["configure", *args])

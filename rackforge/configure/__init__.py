@@ -22,8 +22,13 @@
 When the model is infeasible, the constraint groups of an infeasible core (CP-SAT assumptions) name the
 requirement that cannot be met, and the group relaxed gives the closest the catalog gets.
 
-Not configured (yet): scale-out leaves and spines (the compute trays' NIC ports are left for the hall's fabric,
-as the description of each design says; the default catalog has no scale-out switch), battery backup units (the
+Scale-out: when the generation asks for scale-out bandwidth and the catalogs hold switches and cables for the
+trays' NIC ports, the rack (filled to its density first) gets a rail-optimised two-tier fabric: one leaf per rail
+(NIC port index) carrying every node of the rack, uplinks for ``scale_out.max_oversubscription``, spines for the
+uplinks (two when ``scale_out.redundant``), written as ``rail`` and ``leaf_spine`` patterns. Otherwise (the default
+catalog has no scale-out switch) the NIC ports are left for the hall's fabric, as the design's description says.
+
+Not configured (yet): battery backup units (the
 designs are dual-fed with N+N shelves or PDUs, so the surviving feed carries the load through a feed loss, which
 is what RF208 accepts as hold-up), in-rack CDUs (in-row CDUs only, with a share per rack), fans and rear-door heat
 exchangers (the parts' own fans; the site's air rise is raised to :data:`AIR_RISE_MAX_K` when they need it).
@@ -158,6 +163,7 @@ def configure(generation: str, *, catalogs: list[str] | None = None, objective: 
     margins = cpsat.Margins()
     # ---- density: domains per rack and racks
     n_dom, n_racks = _density(req, cand, cat, op, margins, racks, accelerators, say)
+    fabric = _fabric_fits(req, cand, cat, op, margins, n_dom, n_racks, say)
     name = name or f"{generation}-configured"
     out: list[Configured] = []
     cuts: list[tuple] = []
@@ -168,7 +174,7 @@ def configure(generation: str, *, catalogs: list[str] | None = None, objective: 
     seen: dict[tuple, int] = {}
     while len(out) < alternatives and rounds < MAX_ROUNDS * alternatives:
         rounds += 1
-        m = cpsat.Model(req, cand, cat, op, n_racks, margins)
+        m = cpsat.Model(req, cand, cat, op, n_racks, margins, fabric=fabric)
         m.build(n_dom_fixed=n_dom, cuts=cuts)
         sol = _optimise(m, objective)
         if sol is None:
@@ -270,6 +276,24 @@ def _optimise(m, objective: str):
         if st not in OK:
             return None
     return m.read(s)
+
+
+def _fabric_fits(req, cand, cat, op, margins, n_dom, racks, say) -> bool:
+    """Build the scale-out fabric in the rack when the generation asks for scale-out bandwidth, the catalog has
+    leaves and cables for the trays' NICs, and the rack (filled to its density first) can take them."""
+    from ortools.sat.python import cp_model
+
+    from rackforge.configure import cpsat
+
+    if req.gen.scale_out.bandwidth_per_accelerator is None or not (cand.so_switches and cand.so_cables):
+        return False
+    m = cpsat.Model(req, cand, cat, op, racks, margins, fabric=True)
+    m.build(n_dom_fixed=n_dom, cuts=[])
+    s, st = m.solve(0)
+    ok = st in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    say("scale-out fabric: rail leaves and spines in the rack" if ok else
+        "scale-out fabric: the leaves and spines do not fit the rack; NIC ports left for the hall's fabric")
+    return ok
 
 
 def _density(req, cand, cat, op, margins, racks, accelerators, say) -> tuple[int, int]:

@@ -46,6 +46,12 @@ def ports(part, role: str) -> list:
     return [g for g in getattr(part, "ports", []) or [] if g.role == role]
 
 
+def so_key(part) -> tuple | None:
+    """(form factor, speed, lanes) of a part's scale-out ports: what a leaf and a cable must match."""
+    gs = ports(part, "scale_out")
+    return (gs[0].form_factor, float(gs[0].speed), gs[0].lanes) if gs else None
+
+
 def nports(part, role: str) -> int:
     return sum(g.count for g in ports(part, role))
 
@@ -80,6 +86,8 @@ class Candidates:
     mgmt: list = field(default_factory=list)
     mgmt_cables: list = field(default_factory=list)
     blanks: list = field(default_factory=list)
+    so_switches: list = field(default_factory=list)    # scale-out leaf/spine switches
+    so_cables: list = field(default_factory=list)      # (cable, transceiver or None) for scale-out links
     feed_type: str = "ac"
     feed_v: float = 415.0
     coolant: str | None = None
@@ -357,5 +365,20 @@ def _select(req, cat, op: str, c: Candidates) -> Candidates:
     c.mgmt = [s for s in _kind(cat, "switch") if nports(s, "management") > 0 and not ports(s, "scale_up")
               and not ports(s, "scale_out")]
     c.mgmt_cables = [k for k in _kind(cat, "cable") if k.form_factor == "RJ45" and k.breakout == 1]
-    c.blanks = _kind(cat, "blanking_panel")
+    # ---------------------------------------------------------------- scale-out fabric (optional)
+    keys = {so_key(t.part) for t in c.trays} - {None}
+    c.so_switches = [s for s in _kind(cat, "switch") if so_key(s) in keys
+                     and any(fits_frame(s.standard, f) for f in std_ok)]
+    for ff, sp, ln in sorted(keys):
+        xcvrs = [x for x in _kind(cat, "transceiver") if x.form_factor == ff and float(x.speed) == sp
+                 and x.lanes == ln]
+        for k in _kind(cat, "cable"):
+            if k.breakout != 1 or float(k.speed) != sp or k.lanes != ln:
+                continue
+            if k.media in ("dac", "acc", "aec", "aoc") and k.form_factor == ff:
+                c.so_cables.append((k, None))
+            elif k.media in ("fiber_sm", "fiber_mm"):
+                ok = [x for x in xcvrs if x.fiber == k.media[-2:] and float(x.reach) >= float(k.length)]
+                if ok:
+                    c.so_cables.append((k, min(ok, key=lambda x: (float(x.cost or 0), x.pn))))
     return c

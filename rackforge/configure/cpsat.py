@@ -22,6 +22,9 @@ Constraints (SI figures at the generation's operating point; ``m`` are margins t
   feed (phase balance); the surviving PDUs carry the rack within their rating ``x m_pdu``;
 * cooling: CDU share x capacity x m_cdu >= heat to liquid; share x rated flow x m_cdu >= the trays' minimum flow;
   manifold taps >= liquid-cooled mounts; whole CDUs = ceil(racks x share);
+* scale-out (when the fabric is built): leaves = NIC ports per tray (one leaf per rail); each leaf's scale-out
+  ports >= the rack's nodes + its uplinks; uplinks x ``max_oversubscription`` >= nodes; spine ports >= all uplinks;
+  leaves, spines and cables of the NICs' port type; the cable reaches across the slots in use;
 * management: management ports >= managed devices.
 
 Objective: ``cost`` (USD, as the BOM counts it: parts, derived PSUs, quick disconnects and hoses, cables,
@@ -36,7 +39,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rackforge.configure.candidates import Candidates, fits_frame, nports
+from rackforge.configure.candidates import Candidates, fits_frame, nports, so_key
 from rackforge.model import mount_power, slots_for
 
 HOSES = 2
@@ -85,6 +88,12 @@ class Solution:
     blank: Any | None
     objective: float = 0.0
     signature: tuple = ()
+    leaf: Any | None = None
+    n_leaf: int = 0
+    spine: Any | None = None
+    n_spine: int = 0
+    uplinks_per_leaf: int = 0
+    so_cable: tuple | None = None          # (cable, transceiver or None)
 
     @property
     def n_ct(self) -> int:
@@ -134,8 +143,10 @@ def _mass_g(p) -> int:
 class Model:
     """Builds and solves the CP-SAT model for a fixed set of candidates, margins and cuts."""
 
-    def __init__(self, req, cand: Candidates, cat, op: str, racks: int, margins: Margins) -> None:
+    def __init__(self, req, cand: Candidates, cat, op: str, racks: int, margins: Margins, *,
+                 fabric: bool = False) -> None:
         self.req, self.c, self.cat, self.op, self.R, self.m = req, cand, cat, op, racks, margins
+        self.fabric = fabric and bool(cand.so_switches and cand.so_cables)
         self.popts = [p for p in _power_options(cand)
                       if any(t.scheme == p.kind for t in cand.trays)]
 
@@ -232,10 +243,52 @@ class Model:
         def sl(part, f):
             return slots_for(float(part.height), float(f.slot))
 
+        # scale-out fabric (when asked for and the catalog has leaves and cables): one leaf per rail (NIC port
+        # index) carrying every node of the rack, uplinks per leaf for the oversubscription asked, spines for
+        # the uplinks
+        so = self.fabric
+        x_lf = one("leaf", c.so_switches, required=False) if so else []
+        x_sp = one("spine", c.so_switches, required=False) if so else []
+        x_sc = one("so_cable", c.so_cables, required=False) if so else []
+        n_lf = I(0, 64, "n_leaf")
+        n_sp = I(0, 64, "n_spine")
+        u_up = I(0, 1024, "uplinks_per_leaf")
+        uplinks = I(0, 64 * 1024, "uplinks")
+        M.AddMultiplicationEquality(uplinks, [n_lf, u_up])
+        n_lf_l = split("n_lf_l", n_lf, x_lf, 64) if x_lf else []
+        n_sp_s = split("n_sp_s", n_sp, x_sp, 64) if x_sp else []
+        if so:
+            for v in (x_lf, x_sp, x_sc):
+                M.AddExactlyOne(v)
+            M.Add(n_lf == sum(nports(t.part, "scale_out") * xt for t, xt in zip(trays, x_t)))
+            for t, xt in zip(trays, x_t):
+                tk = so_key(t.part)
+                for sw, xl, xs in zip(c.so_switches, x_lf, x_sp):
+                    if so_key(sw) != tk:
+                        M.AddBoolOr([xt.Not(), xl.Not()])
+                        M.AddBoolOr([xt.Not(), xs.Not()])
+                for (k, xcvr), xk in zip(c.so_cables, x_sc):
+                    kk = (xcvr.form_factor if xcvr is not None else k.form_factor, float(k.speed), k.lanes)
+                    if kk != tk:
+                        M.AddBoolOr([xt.Not(), xk.Not()])
+            M.Add(n_sp >= (2 if g.scale_out.redundant else 1))
+            r = g.scale_out.max_oversubscription or 1.0
+            M.Add(u_up * int(round(r * 1000)) >= n_ct * 1000)
+            for lf, xl in zip(c.so_switches, x_lf):
+                M.Add(n_ct + u_up <= nports(lf, "scale_out")).OnlyEnforceIf([xl] + group("leaf_ports"))
+            for sp, xs in zip(c.so_switches, x_sp):
+                M.Add(n_sp * nports(sp, "scale_out") >= uplinks).OnlyEnforceIf([xs] + group("leaf_ports"))
+        else:
+            M.Add(n_lf == 0)
+            M.Add(n_sp == 0)
+            M.Add(u_up == 0)
+        self._fabric_vars = dict(x_lf=x_lf, x_sp=x_sp, x_sc=x_sc, n_lf=n_lf, n_sp=n_sp, u_up=u_up)
+        aux = [(sws, n_st_s), (c.so_switches, n_lf_l), (c.so_switches, n_sp_s)]   # IT parts besides the trays
+
         # management
         managed = I(0, ub, "managed")
         M.Add(managed == sum((1 if nports(t.part, "management") else 0) * n for t, n in zip(trays, n_ct_t))
-              + sum((1 if nports(s, "management") else 0) * n for s, n in zip(sws, n_st_s)))
+              + sum((1 if nports(s, "management") else 0) * n for parts, ns in aux for s, n in zip(parts, ns)))
         has_mg = B("has_mg")
         M.Add(managed >= 1).OnlyEnforceIf(has_mg)
         M.Add(managed == 0).OnlyEnforceIf(has_mg.Not())
@@ -267,12 +320,20 @@ class Model:
             for s, xm in zip(c.mgmt, x_m):
                 if not self._mgmt_ok(s, p):
                     M.AddBoolOr([xp.Not(), xm.Not()])
+            for s, xl, xs in zip(c.so_switches, x_lf or [None] * len(c.so_switches),
+                                 x_sp or [None] * len(c.so_switches)):
+                if not self._mgmt_ok(s, p):
+                    for x in (xl, xs):
+                        if x is not None:
+                            M.AddBoolOr([xp.Not(), x.Not()])
         P_t = [int(round(t.power_w)) for t in trays]
         P_s = [int(round(mount_power(s, self.op))) for s in sws]
         P_m = [int(round(mount_power(s, self.op))) for s in c.mgmt]
+        P_so = [int(round(mount_power(s, self.op))) for s in c.so_switches]
+        p_fabric = sum(a * n for a, n in zip(P_so, n_lf_l)) + sum(a * n for a, n in zip(P_so, n_sp_s))
         p_rack = I(0, 10**8, "p_rack")
         M.Add(p_rack == sum(a * n for a, n in zip(P_t, n_ct_t)) + sum(a * n for a, n in zip(P_s, n_st_s))
-              + sum(a * n for a, n in zip(P_m, n_mg_m)))
+              + sum(a * n for a, n in zip(P_m, n_mg_m)) + p_fabric)
         pmax = self.req.f("power.rack_power_max")
         if pmax is not None:
             M.Add(p_rack * 1000 <= int(pmax) * self.m.power).OnlyEnforceIf(group("power_envelope"))
@@ -331,7 +392,7 @@ class Model:
                     if j == 0:
                         load = load + sum(a * n for a, n in zip(P_s, n_st_s))
                     if last:
-                        load = load + sum(a * n for a, n in zip(P_m, n_mg_m))
+                        load = load + sum(a * n for a, n in zip(P_m, n_mg_m)) + p_fabric
                     # single faults: a feed lost leaves one feed's PSUs; N+x: x PSUs lost of all of them
                     if dual:
                         M.Add(pf[o][j] * int(rating) * self.m.psu >= load * 1000) \
@@ -381,12 +442,14 @@ class Model:
         used = I(0, 1000, "used_slots")
         mass = I(0, 10**9, "mass_g")
         for f, xf in zip(frames, x_f):
-            u = (sum(sl(t.part, f) * n for t, n in zip(trays, n_ct_t)) + sum(sl(s, f) * n for s, n in zip(sws, n_st_s))
+            u = (sum(sl(t.part, f) * n for t, n in zip(trays, n_ct_t))
+                 + sum(sl(s, f) * n for parts, ns in aux for s, n in zip(parts, ns))
                  + sum(sl(s, f) * n for s, n in zip(c.mgmt, n_mg_m))
                  + sum(sl(p.shelf, f) * 2 * (sh[o][0] + sh[o][1]) for o, p in enumerate(popts) if p.kind == "busbar"))
             M.Add(used == u).OnlyEnforceIf(xf)
             M.Add(used <= f.slots).OnlyEnforceIf([xf] + group("rack_units"))
-        eq_mass = (sum(_mass_g(t.part) * n for t, n in zip(trays, n_ct_t)) + sum(_mass_g(s) * n for s, n in zip(sws, n_st_s))
+        eq_mass = (sum(_mass_g(t.part) * n for t, n in zip(trays, n_ct_t))
+                   + sum(_mass_g(s) * n for parts, ns in aux for s, n in zip(parts, ns))
                    + sum(_mass_g(s) * n for s, n in zip(c.mgmt, n_mg_m)))
         for cst in shelf_cost + psu_cost + bus_cost + pdu_cost:
             eq_mass = eq_mass + cst[1] * cst[3]
@@ -422,11 +485,12 @@ class Model:
         flow = I(0, 10**8, "flow_clpm")
         nliq = I(0, ub, "n_liquid")
         M.Add(heat == sum(int(round(t.liquid_w)) * n for t, n in zip(trays, n_ct_t))
-              + sum(int(round(_liq(s, self.op))) * n for s, n in zip(sws, n_st_s)))
+              + sum(int(round(_liq(s, self.op))) * n for parts, ns in aux for s, n in zip(parts, ns)))
         M.Add(flow == sum(int(round(t.flow_lpm * 100)) * n for t, n in zip(trays, n_ct_t))
-              + sum(int(round(float(s.liquid.min_flow) * 6e6)) * n for s, n in zip(sws, n_st_s) if s.liquid))
+              + sum(int(round(float(s.liquid.min_flow) * 6e6)) * n for parts, ns in aux for s, n in zip(parts, ns)
+                    if s.liquid))
         M.Add(nliq == sum((1 if t.part.liquid else 0) * n for t, n in zip(trays, n_ct_t))
-              + sum((1 if s.liquid else 0) * n for s, n in zip(sws, n_st_s)))
+              + sum((1 if s.liquid else 0) * n for parts, ns in aux for s, n in zip(parts, ns)))
         has_liq = B("has_liquid")
         M.Add(nliq >= 1).OnlyEnforceIf(has_liq)
         M.Add(nliq == 0).OnlyEnforceIf(has_liq.Not())
@@ -478,7 +542,7 @@ class Model:
                 terms.append((_cost(qd), _mass_g(qd), qd.origin if qd else None, self.R * QDS * n))
                 if hs is not None:
                     terms.append((_cost(hs), _mass_g(hs), hs.origin, self.R * HOSES * n))
-        for s, n in zip(sws, n_st_s):
+        for s, n in [(s, n) for parts, ns in aux for s, n in zip(parts, ns)]:
             terms.append((_cost(s), _mass_g(s), s.origin, self.R * n))
             if s.liquid is not None:
                 qd = self.cat.get(s.liquid.quick_disconnect)
@@ -497,6 +561,19 @@ class Model:
             M.Add(links == sum(nports(t.part, "scale_up") * n for t, n in zip(trays, n_ct_t) if not t.internal))
             lk = split("su_links_k", links, x_k, 10**6)
             terms += [(_cost(k), _mass_g(k), k.origin, self.R * n) for k, n in zip(c.su_cables, lk)]
+        if x_sc:
+            so_links = I(0, 10**6, "so_links")
+            M.Add(so_links == sum(nports(t.part, "scale_out") * n for t, n in zip(trays, n_ct_t)) + uplinks)
+            sl_k = split("so_links_k", so_links, x_sc, 10**6)
+            for (k, xcvr), n in zip(c.so_cables, sl_k):
+                terms.append((_cost(k), _mass_g(k), k.origin, self.R * n))
+                if xcvr is not None:
+                    terms.append((_cost(xcvr), _mass_g(xcvr), xcvr.origin, 2 * self.R * n))
+            # a cable reaches from the lowest node to the highest switch: at most the slots in use
+            for f, xf in zip(frames, x_f):
+                for (k, _), xk in zip(c.so_cables, x_sc):
+                    M.Add(used * int(float(f.slot) * 1000) <= int(float(k.length) * 1000) - self.m.cable_extra_mm) \
+                        .OnlyEnforceIf([xf, xk] + group("cable_reach"))
         self.terms = terms
         self.cost = sum(a * e for a, _, _, e in terms)
         self.mass = sum(b * e for _, b, _, e in terms)
@@ -509,7 +586,8 @@ class Model:
                 group("domestic_share"))
         # cuts: forbid earlier assignments (no-good cuts on the choice Booleans and the main counts)
         self.sig_vars = {"frame": x_f, "tray": x_t, "switch": x_s, "power": x_p, "cdu": x_c, "manifold": x_man,
-                         "mgmt": x_m, "su_cable": x_k, "mgmt_cable": x_mc}
+                         "mgmt": x_m, "su_cable": x_k, "mgmt_cable": x_mc, "leaf": x_lf, "spine": x_sp,
+                         "so_cable": x_sc}
         self.count_vars = {"n_dom": n_dom, "st_per": st_per, "n_mg": n_mg, "shelves": shelves_tot,
                            "psus": psus_tot, "n_feeds": n_feeds}
         self.v = dict(x_f=x_f, x_t=x_t, x_s=x_s, x_k=x_k, x_p=x_p, x_c=x_c, x_man=x_man, x_m=x_m, x_mc=x_mc,
@@ -594,9 +672,15 @@ class Model:
                        psus_per_server=s.Value(v["nsrv"][pi]), cdu=cdu, share_pct=s.Value(v["share"]),
                        n_cdu=s.Value(v["n_cdu"]), manifold=man, mgmt=mg, n_mg=s.Value(v["n_mg"]), mgmt_cable=mgc,
                        blank=_blank_for(frame, c.blanks))
+        fv = self._fabric_vars
+        lf, li = pick(fv["x_lf"], c.so_switches)
+        sp, pj = pick(fv["x_sp"], c.so_switches)
+        sc, cj = pick(fv["x_sc"], c.so_cables)
+        sol.leaf, sol.n_leaf, sol.spine, sol.n_spine = lf, s.Value(fv["n_lf"]), sp, s.Value(fv["n_sp"])
+        sol.uplinks_per_leaf, sol.so_cable = s.Value(fv["u_up"]), sc
         sol.signature = (
             (("frame", fi), ("tray", ti), ("switch", si), ("power", pi), ("cdu", ci), ("manifold", mi),
-             ("mgmt", gi), ("su_cable", ki), ("mgmt_cable", hi)),
+             ("mgmt", gi), ("su_cable", ki), ("mgmt_cable", hi), ("leaf", li), ("spine", pj), ("so_cable", cj)),
             tuple((k, s.Value(x)) for k, x in sorted(self.count_vars.items())),
         )
         return sol

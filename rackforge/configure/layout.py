@@ -54,6 +54,8 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
     st_ids = [[(f"st{k + 1}-{i + 1}" if ndom > 1 else f"st{i + 1}") for i in range(sol.st_per_dom)]
               for k in range(ndom)]
     mg_ids = [f"mg{i + 1}" for i in range(sol.n_mg)]
+    top = [(f"mg{i + 1}", sol.mgmt) for i in range(sol.n_mg)]
+    top += [(f"lf{i + 1}", sol.leaf) for i in range(sol.n_leaf)] + [(f"sp{i + 1}", sol.spine) for i in range(sol.n_spine)]
     p = sol.power
     feeds_n = 2 if p.kind == "busbar" else p.feeds
     feed_ids = list(FEED_IDS[:feeds_n])
@@ -109,12 +111,12 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
             mounts.append(m)
             u += sl(part)
         shelves(*groups[1])
-        for mid in mg_ids:
-            m = {"id": mid, "part": sol.mgmt.pn, "u": u}
+        for mid, part in top:
+            m = {"id": mid, "part": part.pn, "u": u}
             if p.segments > 1:
                 m["busbar"] = "bb-hi"
             mounts.append(m)
-            u += sl(sol.mgmt)
+            u += sl(part)
         busbars = [{"id": n, "part": p.busbar.pn} for n in seg_names]
     else:
         pdu_ids = [f"pdu-{x.lower()}" for x in feed_ids]
@@ -165,15 +167,17 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
                 m["feeds"] = pdu_ids[:2] if len(pdu_ids) >= 2 else pdu_ids
             mounts.append(m)
             u += sl(part)
-        for mid in mg_ids:
-            mounts.append({"id": mid, "part": sol.mgmt.pn, "u": u, "feeds": pdu_ids[:2]})
-            u += sl(sol.mgmt)
+        for mid, part in top:
+            mounts.append({"id": mid, "part": part.pn, "u": u, "feeds": pdu_ids[:2]})
+            u += sl(part)
         busbars = []
     if sol.manifold is not None:
         mounts.append({"id": "manifold", "part": sol.manifold.pn, "face": "rear"})
     # feeds: after a feed loss the remaining feeds carry the rack
     p_rack = (sol.n_ct * tray.power_w + sol.n_st * (mount_power(sol.switch, op) if sol.switch else 0.0)
-              + sol.n_mg * (mount_power(sol.mgmt, op) if sol.mgmt else 0.0))
+              + sol.n_mg * (mount_power(sol.mgmt, op) if sol.mgmt else 0.0)
+              + sol.n_leaf * (mount_power(sol.leaf, op) if sol.leaf else 0.0)
+              + sol.n_spine * (mount_power(sol.spine, op) if sol.spine else 0.0))
     eff = 0.96
     dual = req.gen.power.feed_redundancy == "dual" or req.gen.power.psu_redundancy == "N+N"
     left = max(1, feeds_n - 1) if dual else feeds_n
@@ -205,9 +209,21 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
         for k in range(ndom):
             patterns.append({"type": "scale_up", "accelerators": f"ct{k + 1}-*" if ndom > 1 else "ct*",
                              "switches": f"st{k + 1}-*" if ndom > 1 else "st*", "cable": sol.su_cable.pn})
+    if sol.n_leaf:
+        cable, xcvr = sol.so_cable
+        extra = {"transceivers": [xcvr.pn, xcvr.pn]} if xcvr is not None else {}
+        patterns.append({"type": "rail", "nodes": "ct*", "leaves": [f"lf{i + 1}" for i in range(sol.n_leaf)],
+                         "cable": cable.pn, **extra})
+        patterns.append({"type": "leaf_spine", "leaves": "lf*", "spines": "sp*",
+                         "uplinks_per_leaf": sol.uplinks_per_leaf, "cable": cable.pn, **extra})
     if sol.n_mg:
+        mg_sel = "mg*" if sol.n_mg > 1 else "mg1"
         patterns.append({"type": "management", "devices": "[cs]t*" if sol.n_st else "ct*",
-                         "switch": "mg*" if sol.n_mg > 1 else "mg1", "cable": sol.mgmt_cable.pn})
+                         "switch": mg_sel, "cable": sol.mgmt_cable.pn})
+        for sel, part, n in (("lf*", sol.leaf, sol.n_leaf), ("sp*", sol.spine, sol.n_spine)):
+            if n and any(g.role == "management" for g in part.ports):
+                patterns.append({"type": "management", "devices": sel, "switch": mg_sel,
+                                 "cable": sol.mgmt_cable.pn})
     body["patterns"] = patterns
     acc = sol.n_ct * tray.part.accelerators.packages
     desc = (f"Configured by rackforge configure for {req.gen_id}: {racks} rack(s) of {sol.n_ct} x {tray.pn} "
@@ -217,9 +233,11 @@ def build(sol, req, cand, cat, op: str, *, racks: int, name: str, breaker_margin
                f"{p.segments} x {p.busbar.pn}" if p.kind == "busbar" else f", {p.feeds} x {p.pdu.pn}")
             + (f", {sol.share_pct}% of {sol.cdu.pn} on {cand.coolant}, {sol.manifold.pn}" if sol.cdu else "")
             + f"; {f.pn}."
-            + (f" Scale-out: {so} NIC ports per compute tray are left for the hall's fabric (leaves and spines are "
-               "not configured in the rack)." if (so := sum(g.count for g in tray.part.ports
-                                                          if g.role == "scale_out")) else ""))
+            + (f" Scale-out: {sol.n_leaf} rail leaves x {sol.leaf.pn} ({sol.uplinks_per_leaf} uplinks each) and "
+               f"{sol.n_spine} x {sol.spine.pn} spines, {sol.so_cable[0].pn}." if sol.n_leaf else
+               f" Scale-out: {so} NIC ports per compute tray are left for the hall's fabric (the catalog gives no "
+               "leaf and spine that fit the rack)." if (so := sum(g.count for g in tray.part.ports
+                                                                  if g.role == "scale_out")) else ""))
     design: dict[str, Any] = {"rackforge": 1, "name": name, "description": desc, "generation": req.gen_id}
     if catalogs:
         design["catalogs"] = list(catalogs)
