@@ -47,8 +47,9 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
 * **Fault scenarios** (one batch, warm-started from the base solution): each pump lost, each branch blocked, the
   CDU with one heat exchanger lost (when it has more than one), the facility supply at the top of its class.
   Scenarios with the same pumps and open branches share one hydraulic solve.
-* **Solver path.** Small loops use the numpy/scipy reference solver (:mod:`rackforge.solvers.hydraulics_ref`):
-  no numba import. Above :data:`NUMBA_MIN_WORK` (branches x distinct hydraulic solves) the numba path.
+* **Solver path.** Small loops use the numpy reference solver (:mod:`rackforge.solvers.hydraulics_ref`,
+  the fault batch as one stacked dense iteration): no numba import. Above :data:`NUMBA_MIN_WORK` (branches x
+  distinct hydraulic solves) the numba path.
 * **Air side.** Per rack: heat to air = each IT part's power at the operating point less its plate heat (trays
   whose loop cannot be built count wholly to air). Airflow needed at the allowed rise (``site.air_temperature_rise``,
   default 20 K) at the inlet temperature and the site's altitude, per part against its fans (``air.max``), and
@@ -78,13 +79,15 @@ DEFAULT_FACILITY_C = 30.0
 DEFAULT_AIR_INLET_C = 27.0
 #: Allowed air temperature rise when the site gives none [K] (typical server design rise 10-20 K).
 DEFAULT_AIR_RISE_K = 20.0
-#: Work (branches x distinct hydraulic solves) above which the numba solver is used. Chosen from the
-#: measurements in the commit that introduced it (see ``benches/cooling.py`` and tests/test_cooling_design.py):
-#: the reference path costs ~0.25 ms per branch-solve on the reference machine (5-10 ms per solve of a 27-branch
-#: NVL72 loop), the numba path ~0.9 s once per process (import numba 0.55 s, load the cached kernels 0.3 s) and
-#: then microseconds; they break even near 3,000 branch-solves, so below 2,000 the reference path is always
-#: cheaper.
-NUMBA_MIN_WORK = 2000
+#: Work (branches x distinct hydraulic solves, ``n (n + 2)``) above which the numba solver is used. The
+#: reference path solves a loop's fault batch as one stacked dense iteration up to 49 branches
+#: (:data:`rackforge.solvers.hydraulics_ref.DENSE_MAX_NODES`): base solve + fault batch of a uniform manifold,
+#: measured on the reference machine (2 cores, load 0.3): 27 branches 9 ms, 49 branches 27 ms (~11 us per
+#: branch-solve); above 49 branches it goes sparse, one scenario at a time, ~50-70 us per branch-solve (50
+#: branches 0.18 s, 72 branches 0.27 s). The numba path costs ~0.5 s once per process (import 0.27 s, cached
+#: kernels 0.23 s; more on a busy machine) and then microseconds: break-even near 7,000-10,000 branch-solves
+#: on the sparse path, so the reference path is used up to 6,000 (about 76 branches).
+NUMBA_MIN_WORK = 6000
 _TOL = 1e-10
 
 
@@ -502,17 +505,22 @@ def _stack(sols):
 
 
 def _ref_batch(net, n_active, branch_open, warm, tol):
-    """Reference batch: one solve per distinct (running pumps, open branches), warm-started."""
-    from rackforge.solvers.hydraulics_ref import solve_ref
+    """Reference batch: the distinct (running pumps, open branches) rows solved as one stacked batch,
+    warm-started from the base solution."""
+    from rackforge.solvers.hydraulics_ref import solve_batch_ref
 
-    seen: dict = {}
-    out = []
+    branch_open = np.asarray(branch_open, bool)
+    index: dict = {}
+    which = []  # distinct row of every scenario
     for s in range(len(n_active)):
-        key = (int(n_active[s]), np.asarray(branch_open[s], bool).tobytes())
-        if key not in seen:
-            seen[key] = solve_ref(net, int(n_active[s]), branch_open[s], q0=warm.link_flow, tol=tol)
-        out.append(seen[key])
-    return _stack(out)
+        key = (int(n_active[s]), branch_open[s].tobytes())
+        if key not in index:
+            index[key] = s
+        which.append(index[key])
+    rows = sorted(set(which))
+    sols = solve_batch_ref(net, np.asarray(n_active)[rows], branch_open[rows], warm=warm, tol=tol)
+    by_row = dict(zip(rows, sols))
+    return _stack([by_row[w] for w in which])
 
 
 def _solve_loop(ctx, lr: LoopResult) -> None:

@@ -1,14 +1,28 @@
-"""Reference path for the liquid-loop hydraulics: plain numpy/scipy, no numba.
+"""Reference path for the liquid-loop hydraulics: plain numpy (scipy only for large loops), no numba.
 
 Same physical equations as :mod:`rackforge.solvers.hydraulics`, written independently:
 
-* a generic graph (edge list -> sparse incidence matrix), not the ladder ordering;
+* a generic graph (edge list -> incidence), not the ladder ordering;
 * the Churchill (1977) friction factor in its published form (not the ``64 phi / Re`` rewrite);
 * derivatives by complex step (Squire & Trapp 1998), not by hand;
-* a full Newton step on flows *and* pressures, ``[[-F', A], [A^T, 0]] [dQ; p] = ...``, solved by
-  ``scipy.sparse.linalg.spsolve`` (SuperLU), with a backtracking line search on the residual.
+* a full Newton step on flows *and* pressures, ``[[-F', A], [A^T, 0]] [dQ; dp] = -[r_1; r_2]``, with a
+  backtracking line search on the residual.
 
-Used by the tests (numba vs reference to 1e-6) and as the benchmark baseline.
+The Newton system is solved in one of two ways, chosen per loop (``linalg`` argument):
+
+* **dense** (loops of at most :data:`DENSE_MAX_NODES` free nodes, i.e. up to 49 branches): block
+  elimination of the flow step, ``dQ = F'^{-1} (A dp + r_1)`` and
+  ``(A^T F'^{-1} A) dp = -r_2 - A^T F'^{-1} r_1`` - exact algebra, valid when every open link has
+  ``F' > 0`` (friction, plates and a pump curve that falls with flow; a solve where that fails is
+  redone on the sparse path) - with a dense LAPACK solve of the ``(2n+1)``-square Schur complement.
+  Scenarios of a fault batch run as one stacked array (``np.linalg.solve`` on ``[s, k, k]``), each with
+  its own line search, iteration count and convergence test, so every scenario follows exactly the
+  iteration it would follow alone;
+* **sparse**: the full ``(5n+2)``-square system by ``scipy.sparse.linalg.spsolve`` (SuperLU), one
+  scenario at a time.
+
+Used by the tests (numba vs reference to 1e-6; dense vs sparse) and as the benchmark baseline, and by
+``validate`` for loops small enough that importing numba would cost more than it saves.
 
 References
 ----------
@@ -20,12 +34,15 @@ Squire, W., Trapp, G. (1998). Using complex variables to estimate derivatives of
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve
 
 from rackforge.solvers.hydraulic_network import HydraulicSolution
 
-__all__ = ["churchill_ref", "solve_ref", "solve_batch_ref"]
+#: Largest number of free nodes (``2n + 1`` for ``n`` branches) solved densely. 99 because OpenBLAS
+#: factors matrices of 100 x 100 and more with threads, which on a busy 2-core machine costs 5 ms to over
+#: a second per call instead of ~0.05 ms; an NVL72 loop (27 branches) has 55 free nodes.
+DENSE_MAX_NODES = 99
+
+__all__ = ["DENSE_MAX_NODES", "churchill_ref", "solve_ref", "solve_batch_ref"]
 
 
 def churchill_ref(re, rel_rough):
@@ -101,6 +118,8 @@ def _make_law(net, n_act, edges):
     counts = np.diff(net.br_ptr)[bi]
     pipe_rows = np.concatenate([np.arange(net.br_ptr[i], net.br_ptr[i + 1]) for i in bi]) if bi.size else np.zeros(0, int)
     owner = np.repeat(np.arange(bi.size), counts)
+    import scipy.sparse as sp
+
     summer = sp.csr_matrix((np.ones(owner.size), (owner, np.arange(owner.size))), shape=(bi.size, owner.size))
     c0, c1, c2 = net.pump_c
 
@@ -126,12 +145,12 @@ def _make_law(net, n_act, edges):
     return law
 
 
-def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter=200):
-    """Reference solve of one loop by a full sparse Newton method on flows and pressures.
+def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter=200, linalg="auto"):
+    """Reference solve of one loop by a full Newton method on flows and pressures.
 
     Unknowns: link flows Q and free-node pressures p (suction node fixed at 0 gauge). Equations:
     ``A p - f(Q) = 0`` (each link's law, ``A`` the link-node incidence with +1 at the upstream
-    node) and ``A^T Q = 0`` (mass at every free node). Newton steps use the sparse Jacobian
+    node) and ``A^T Q = 0`` (mass at every free node). Newton steps use the Jacobian
     ``[[-diag(f'), A], [A^T, 0]]`` with ``f'`` by complex step, a backtracking line search on the
     residual norm, and stop when the flow step is below ``tol`` relative to the CDU flow.
 
@@ -146,6 +165,9 @@ def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter
     tol : float
         Relative step tolerance [-].
     max_iter : int
+    linalg : {'auto', 'dense', 'sparse'}
+        How the Newton system is solved (module docstring): dense Schur complement when the loop has
+        at most :data:`DENSE_MAX_NODES` free nodes (``'auto'``), or forced.
 
     Returns
     -------
@@ -159,11 +181,57 @@ def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter
     n = net.n_branches
     n_act = net.n_running if n_active is None else int(n_active)
     is_open = np.ones(n, bool) if branch_open is None else np.asarray(branch_open, bool)
-    link_q = np.zeros(3 * n + 1)
+    return _solve_many(net, np.array([n_act]), is_open[None, :], q0, tol, max_iter, linalg)[0]
+
+
+def _check_linalg(linalg: str) -> None:
+    if linalg not in ("auto", "dense", "sparse"):
+        raise ValueError(f"linalg: expected 'auto', 'dense' or 'sparse', got {linalg!r}")
+
+
+def _trivial(net, n_act, is_open):
+    """Solution of a loop without running pumps or without an open branch, else None."""
+    n = net.n_branches
     if n_act <= 0:
-        return _pack(net, link_q, np.zeros(2 * n + 1), n_act, True, 0)
+        return _pack(net, np.zeros(3 * n + 1), np.zeros(2 * n + 1), n_act, True, 0)
     if not is_open.any():  # dead ends only: no flow, supply side at the shut-off pressure
-        return _pack(net, link_q, np.r_[np.full(1 + n, net.pump_c[0]), np.zeros(n)], n_act, True, 0)
+        return _pack(net, np.zeros(3 * n + 1), np.r_[np.full(1 + n, net.pump_c[0]), np.zeros(n)], n_act, True, 0)
+    return None
+
+
+def _solve_many(net, n_act, is_open, q0, tol, max_iter, linalg):
+    """Solve scenarios ``(n_act[s], is_open[s])`` from the same start ``q0``; a list of solutions."""
+    _check_linalg(linalg)
+    n = net.n_branches
+    out = [_trivial(net, int(n_act[s]), is_open[s]) for s in range(len(n_act))]
+    todo = [s for s in range(len(n_act)) if out[s] is None]
+    dense = linalg == "dense" or (linalg == "auto" and 2 * n + 1 <= DENSE_MAX_NODES)
+    if dense and todo:
+        got = _solve_dense(_Loop.of(net), np.asarray(n_act)[todo], np.asarray(is_open)[todo], q0, tol, max_iter)
+        for s, sol in zip(todo, got):
+            out[s] = sol
+    for s in range(len(out)):  # the sparse path, and dense solves that met a link with f' <= 0
+        if out[s] is None:
+            out[s] = _solve_sparse(net, int(n_act[s]), is_open[s], q0, tol, max_iter)
+    return out
+
+
+def _initial_flows(net, n_act, is_open):
+    """Link flows in kernel numbering: half the pumps' zero-head flow shared by the open branches."""
+    c0, c1, c2 = net.pump_c
+    qmax = n_act * ((-c1 - np.sqrt(c1 * c1 - 4 * c2 * c0)) / (2 * c2) if c2 < 0 else 1e-3)
+    qb = np.where(is_open, 0.5 * qmax / max(is_open.sum(), 1), 0.0)
+    return np.concatenate([[qb.sum()], np.cumsum(qb[::-1])[::-1], qb,
+                           np.cumsum(qb) if net.reverse_return else np.cumsum(qb[::-1])[::-1]])
+
+
+def _solve_sparse(net, n_act, is_open, q0, tol, max_iter):
+    """One scenario, full sparse Newton system (SuperLU)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve
+
+    n = net.n_branches
+    link_q = np.zeros(3 * n + 1)
     edges = _graph(net, n_act, is_open)
     m = len(edges)
     nn = 1 + 2 * n  # free nodes 1..2n+1 -> columns 0..2n
@@ -181,12 +249,7 @@ def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter
     if q0 is not None:
         q = np.asarray(q0, dtype=float)[kidx].copy()
     else:
-        c0, c1, c2 = net.pump_c
-        qmax = n_act * ((-c1 - np.sqrt(c1 * c1 - 4 * c2 * c0)) / (2 * c2) if c2 < 0 else 1e-3)
-        qb = np.where(is_open, 0.5 * qmax / max(is_open.sum(), 1), 0.0)
-        full = np.concatenate([[qb.sum()], np.cumsum(qb[::-1])[::-1], qb,
-                               np.cumsum(qb) if net.reverse_return else np.cumsum(qb[::-1])[::-1]])
-        q = full[kidx]
+        q = _initial_flows(net, n_act, is_open)[kidx]
     q = np.where(q == 0.0, 1e-9, q)
     p = np.zeros(nn)
 
@@ -219,6 +282,164 @@ def solve_ref(net, n_active=None, branch_open=None, q0=None, tol=1e-12, max_iter
     return _pack(net, link_q, p, n_act, converged, it)
 
 
+class _Loop:
+    """The scenario-independent arrays of one loop for the dense path, in the kernel's link numbering
+    (0 CDU, 1..n supply, n+1..2n branches, 2n+1..3n return; node 0 suction, 1 CDU outlet, S_i, R_i)."""
+
+    _cache: dict = {}
+
+    @classmethod
+    def of(cls, net) -> "_Loop":
+        """Built once per network object (a loop's base solve and its fault batch share it)."""
+        hit = cls._cache.get(id(net))
+        if hit is not None and hit[0] is net:
+            return hit[1]
+        loop = cls(net)
+        if len(cls._cache) >= 8:
+            cls._cache.clear()
+        cls._cache[id(net)] = (net, loop)
+        return loop
+
+    def __init__(self, net):
+        self.net = net
+        n = self.n = net.n_branches
+        self.m, nn = 3 * n + 1, 2 * n + 1
+        self.nn = nn
+        S = 2 + np.arange(n)
+        R = 2 + n + np.arange(n)
+        frm = np.concatenate([[0], np.r_[1, S[:-1]], S, R])
+        if net.reverse_return:
+            to = np.concatenate([[1], S, R, np.r_[R[1:], 0]])
+        else:
+            to = np.concatenate([[1], S, R, np.r_[0, R[:-1]]])
+        self.frm, self.to = frm, to
+        # Schur complement A^T W A assembled from its entries: per link e, +w at (a, a) and (b, b) and
+        # -w at (a, b) and (b, a), for its free end columns a = from - 1 and b = to - 1
+        e = np.arange(self.m)
+        a, b = frm - 1, to - 1
+        ent_e, ent_pos, ent_sign = [], [], []
+        for r, c, sign, ok in ((a, a, 1.0, a >= 0), (b, b, 1.0, b >= 0), (a, b, -1.0, (a >= 0) & (b >= 0)),
+                               (b, a, -1.0, (a >= 0) & (b >= 0))):
+            ent_e.append(e[ok])
+            ent_pos.append(r[ok] * nn + c[ok])
+            ent_sign.append(np.full(int(ok.sum()), sign))
+        self.ent_e = np.concatenate(ent_e)
+        self.ent_pos = np.concatenate(ent_pos)
+        self.ent_sign = np.concatenate(ent_sign)
+        ptr = np.asarray(net.br_ptr, dtype=np.int64)
+        counts = np.diff(ptr)
+        self.owner = np.repeat(np.arange(n), counts)
+        self.starts = ptr[:-1][counts > 0]  # np.add.reduceat: the non-empty pipe runs tile 0..n_pipes
+        self.has_pipes = counts > 0
+
+    def law(self, q, n_act):
+        """Head loss of every link [Pa] for stacked flows ``q`` [s, m] (complex-safe)."""
+        net, n = self.net, self.n
+        c0, c1, c2 = net.pump_c
+        f = np.empty_like(q)
+        qc = q[:, 0]
+        qn = qc / n_act
+        f[:, 0] = -(c0 + c1 * qn + c2 * qn * qn) + net.cdu_a * qc + net.cdu_b * qc * np.sqrt(qc * qc)
+        f[:, 1:1 + n] = _pipes_dp(q[:, 1:1 + n], net.sup_d, net.sup_len, net.sup_eps, net.sup_k, net.rho, net.mu)
+        f[:, 1 + 2 * n:] = _pipes_dp(q[:, 1 + 2 * n:], net.ret_d, net.ret_len, net.ret_eps, net.ret_k, net.rho,
+                                     net.mu)
+        qb = q[:, 1 + n:1 + 2 * n]
+        fb = net.br_a * qb + net.br_b * qb * np.sqrt(qb * qb)
+        if self.owner.size:
+            dp = _pipes_dp(qb[:, self.owner], net.bp_d, net.bp_len, net.bp_eps, net.bp_k, net.rho, net.mu)
+            fb = fb.copy()
+            fb[:, self.has_pipes] += np.add.reduceat(dp, self.starts, axis=1)
+        f[:, 1 + n:1 + 2 * n] = fb
+        return f
+
+    def a_dot(self, p):
+        """``A p`` [s, m] for free-node values ``p`` [s, nn] (the suction node is 0)."""
+        full = np.concatenate([np.zeros((p.shape[0], 1)), p], axis=1)
+        return full[:, self.frm] - full[:, self.to]
+
+    def at_dot(self, q):
+        """``A^T q`` [s, nn]: net outflow of every free node."""
+        s, w = q.shape[0], self.nn + 1
+        off = (np.arange(s) * w)[:, None]
+        out = (np.bincount((off + self.frm).ravel(), q.ravel(), s * w)
+               - np.bincount((off + self.to).ravel(), q.ravel(), s * w))
+        return out.reshape(s, w)[:, 1:]
+
+    def schur(self, w):
+        """``A^T diag(w) A`` [s, nn, nn] for link weights ``w`` [s, m]."""
+        s, k = w.shape[0], self.nn * self.nn
+        idx = ((np.arange(s) * k)[:, None] + self.ent_pos).ravel()
+        return np.bincount(idx, (w[:, self.ent_e] * self.ent_sign).ravel(), s * k).reshape(s, self.nn, self.nn)
+
+
+def _solve_dense(loop: _Loop, n_act, is_open, q0, tol, max_iter):
+    """Scenarios ``s`` (each with running pumps and an open branch) as one stacked Newton iteration.
+
+    Every scenario keeps its own step length, iteration count and stopping test: the stacking only
+    shares the numpy calls. A scenario whose open links do not all have ``f' > 0`` comes back as None
+    (the Schur complement needs ``F'`` invertible and positive) for the caller to solve sparsely.
+    """
+    n, m = loop.n, loop.m
+    S = len(n_act)
+    n_act = np.asarray(n_act, dtype=float)
+    op = np.ones((S, m), bool)
+    op[:, 1 + n:1 + 2 * n] = is_open
+    if q0 is not None:
+        q = np.broadcast_to(np.asarray(q0, dtype=float), (S, m)).copy()
+    else:
+        q = np.stack([_initial_flows(loop.net, n_act[s], is_open[s]) for s in range(S)])
+    q = np.where(op, np.where(q == 0.0, 1e-9, q), 0.0)
+    p = np.zeros((S, loop.nn))
+
+    def residual(q, p, n_act, op):
+        r1 = np.where(op, loop.a_dot(p) - loop.law(q, n_act), 0.0)
+        return r1, loop.at_dot(q)
+
+    r1, r2 = residual(q, p, n_act, op)
+    rn = np.sqrt((r1 * r1).sum(axis=1) + (r2 * r2).sum(axis=1))
+    its = np.zeros(S, dtype=np.int64)
+    conv = np.zeros(S, dtype=bool)
+    bad = np.zeros(S, dtype=bool)
+    act = np.arange(S)
+    for it in range(1, max_iter + 1):
+        qa, na, oa = q[act], n_act[act], op[act]
+        h = 1e-20 * np.maximum(np.abs(qa), 1e-12)
+        fp = loop.law(qa + 1j * h, na).imag / h
+        ok = np.all(~oa | (fp > 0), axis=1) & np.all(np.isfinite(fp), axis=1)
+        if not ok.all():
+            bad[act[~ok]] = True
+            act, qa, na, oa, fp = act[ok], qa[ok], na[ok], oa[ok], fp[ok]
+            if act.size == 0:
+                break
+        w = np.where(oa, 1.0 / np.where(oa, fp, 1.0), 0.0)
+        ra1, ra2 = r1[act], r2[act]
+        dp = np.linalg.solve(loop.schur(w), (-ra2 - loop.at_dot(w * ra1))[..., None])[..., 0]
+        dq = w * (loop.a_dot(dp) + ra1)
+        # backtracking line search per scenario: accept a sufficient decrease of the residual norm
+        t = np.ones(act.size)
+        r0 = rn[act]
+        pend = np.arange(act.size)
+        while pend.size:
+            j = act[pend]
+            qt = q[j] + t[pend, None] * dq[pend]
+            pt = p[j] + t[pend, None] * dp[pend]
+            t1, t2 = residual(qt, pt, n_act[j], op[j])
+            nt = np.sqrt((t1 * t1).sum(axis=1) + (t2 * t2).sum(axis=1))
+            acc = (nt <= (1 - 1e-4 * t[pend]) * r0[pend]) | (t[pend] < 1e-4)
+            ja = j[acc]
+            q[ja], p[ja], r1[ja], r2[ja], rn[ja] = qt[acc], pt[acc], t1[acc], t2[acc], nt[acc]
+            t[pend[~acc]] *= 0.5
+            pend = pend[~acc]
+        its[act] = it
+        done = np.max(np.abs(t[:, None] * dq), axis=1) <= tol * np.abs(q[act, 0])
+        conv[act[done]] = True
+        act = act[~done]
+        if act.size == 0:
+            break
+    return [None if bad[s] else _pack(loop.net, q[s], p[s], int(n_act[s]), bool(conv[s]), int(its[s]))
+            for s in range(S)]
+
+
 def _pack(net, q, p_free, n_act, converged, iterations):
     """Convert to the numba solver's layout (nodes D, S_0, R_0, S_1, ...)."""
     n = net.n_branches
@@ -235,8 +456,9 @@ def _pack(net, q, p_free, n_act, converged, iterations):
         converged=converged, iterations=iterations, link_flow=q)
 
 
-def solve_batch_ref(net, n_active, branch_open=None, warm=None, tol=1e-12):
-    """Reference batch: :func:`solve_ref` per scenario in a Python loop, warm-started.
+def solve_batch_ref(net, n_active, branch_open=None, warm=None, tol=1e-12, linalg="auto"):
+    """Reference batch, warm-started from ``warm``: the dense path solves the scenarios as one stacked
+    iteration (each scenario exactly as :func:`solve_ref` would alone), the sparse path one at a time.
 
     Parameters
     ----------
@@ -245,6 +467,8 @@ def solve_batch_ref(net, n_active, branch_open=None, warm=None, tol=1e-12):
     branch_open : array_like of bool, shape (s, n), optional
     warm : HydraulicSolution, optional
     tol : float
+    linalg : {'auto', 'dense', 'sparse'}
+        As in :func:`solve_ref`.
 
     Returns
     -------
@@ -255,9 +479,7 @@ def solve_batch_ref(net, n_active, branch_open=None, warm=None, tol=1e-12):
     As :func:`solve_ref`.
     """
     n_active = np.asarray(n_active).ravel()
-    out = []
-    for s in range(n_active.size):
-        bo = None if branch_open is None else np.asarray(branch_open)[s]
-        q0 = None if warm is None else warm.link_flow
-        out.append(solve_ref(net, int(n_active[s]), bo, q0=q0, tol=tol))
-    return out
+    n = net.n_branches
+    bo = np.ones((n_active.size, n), bool) if branch_open is None else np.asarray(branch_open, bool)
+    q0 = None if warm is None else warm.link_flow
+    return _solve_many(net, n_active, bo, q0, tol, 200, linalg)

@@ -297,3 +297,68 @@ def test_build_network_validates_shapes():
                         sup_len=0.1, sup_eps=0, sup_k=0, ret_d=0.05, ret_len=0.1, ret_eps=0,
                         ret_k=0, br_ptr=[0, 1, 2, 3], bp_d=0.01, bp_len=1, bp_eps=0, bp_k=0,
                         br_a=[0, 0, 0], br_b=[1e12, 1e12, 1e12])
+
+
+# ---------------------------------------------------------------- reference: dense vs sparse linear algebra
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_reference_dense_schur_and_sparse_full_system_agree(reverse):
+    # the same Newton iteration with two linear algebras: block elimination onto the pressures (dense
+    # LAPACK) and the full flow-pressure system (SuperLU); solutions agree to rounding
+    net = _random_network(30, reverse, seed=11)
+    cases = [(2, None), (1, None), (3, np.arange(30) != 4), (2, np.arange(30) % 4 != 1)]
+    for n_act, op in cases:
+        d = ref.solve_ref(net, n_act, op, linalg="dense")
+        s = ref.solve_ref(net, n_act, op, linalg="sparse")
+        assert d.converged and s.converged
+        assert abs(d.iterations - s.iterations) <= 1
+        assert np.max(np.abs(d.link_flow - s.link_flow)) <= 1e-10 * s.pump_flow
+        for f in ("supply_pressure", "return_pressure"):
+            assert _rel(getattr(d, f), getattr(s, f)) < 1e-10, f
+    with pytest.raises(ValueError, match="linalg"):
+        ref.solve_ref(net, linalg="lu")
+
+
+def test_reference_stacked_batch_equals_one_at_a_time():
+    # a stacked batch follows, scenario by scenario, the iteration of a lone solve from the same start
+    net = _random_network(20, True, seed=5)
+    base = ref.solve_ref(net)
+    n_act = np.array([2, 1, 2, 2, 0, 3, 2])
+    op = np.ones((7, 20), bool)
+    op[2, 0] = False
+    op[3, 19] = False
+    op[5, 5:9] = False
+    op[6] = False
+    batch = ref.solve_batch_ref(net, n_act, op, warm=base)
+    for s in range(7):
+        one = ref.solve_ref(net, int(n_act[s]), op[s], q0=base.link_flow)
+        assert batch[s].iterations == one.iterations and batch[s].converged == one.converged
+        assert np.allclose(batch[s].link_flow, one.link_flow, rtol=1e-12, atol=0)
+        sparse = ref.solve_ref(net, int(n_act[s]), op[s], q0=base.link_flow, linalg="sparse")
+        assert np.max(np.abs(batch[s].link_flow - sparse.link_flow)) <= 1e-10 * max(sparse.pump_flow, 1e-300)
+    assert np.all(batch[4].link_flow == 0.0) and np.all(batch[6].link_flow == 0.0)  # no pump; all blocked
+    assert np.allclose(batch[6].supply_pressure, net.p_suction + net.pump_c[0])
+
+
+def test_reference_falls_back_to_sparse_where_a_link_has_rising_head(monkeypatch):
+    # a pump curve that rises with flow below its peak (q* = -c1 / 2 c2 = 1e-4 m^3/s) and a start at a
+    # fifth of the solution's flows, left of the peak: the CDU link has f' < 0 there, the block
+    # elimination does not apply, and the solve goes to the full sparse system from the same start
+    net = _random_network(10, False, seed=2)._replace(pump_c=np.array([1.0e5, 4.0e8, -2.0e12]), cdu_a=0.0)
+    sol = ref.solve_ref(net, 1, linalg="sparse")
+    assert sol.converged and sol.pump_flow > 1e-4
+    start = 0.2 * sol.link_flow
+    calls = []
+    orig = ref._solve_sparse
+
+    def spy(*a, **k):
+        calls.append(a[1])
+        return orig(*a, **k)
+
+    monkeypatch.setattr(ref, "_solve_sparse", spy)
+    d = ref.solve_ref(net, 1, q0=start, linalg="dense")
+    assert calls == [1]
+    s = orig(net, 1, np.ones(10, bool), start, 1e-12, 200)
+    assert d.converged and np.array_equal(d.link_flow, s.link_flow)
+    assert _node_imbalance(net, d) <= 1e-12 * abs(d.pump_flow)
