@@ -85,3 +85,48 @@ def test_reference_and_numba_paths_agree(write_design):
     for name in ("psu_lf", "seg_loading", "feed_loading", "load_v", "unserved_w"):
         a, b = getattr(ref, name), getattr(nb, name)
         assert np.allclose(a, b, rtol=1e-9, atol=1e-9), name
+
+
+def test_many_designs_hint_takes_the_numba_path_with_the_same_answer(write_design):
+    # rackforge.engine.expect_designs: at NUMBA_MIN_DESIGNS designs every power (and cooling) analysis
+    # goes to numba; the answer is the reference path's to the solvers' agreement (1e-9)
+    from rackforge import engine
+
+    path = write_design(load_seed("gb200-nvl72.json"))
+    ref = _ctx(path)
+    assert not ref.prefer_numba and ref.power.path == "reference" and ref.cooling.loops[0].solver == "reference"
+    prev = engine.expect_designs(engine.NUMBA_MIN_DESIGNS)
+    try:
+        nb = _ctx(path)
+    finally:
+        assert engine.expect_designs(prev) == engine.NUMBA_MIN_DESIGNS
+    assert nb.prefer_numba and nb.power.path == "numba" and nb.cooling.loops[0].solver == "numba"
+    for name in ("psu_lf", "seg_loading", "feed_loading", "load_v", "unserved_w"):
+        assert np.allclose(getattr(ref.power, name), getattr(nb.power, name), rtol=1e-9, atol=1e-9), name
+    assert [b.flow for b in nb.cooling.loops[0].branches] == pytest.approx(
+        [b.flow for b in ref.cooling.loops[0].branches], rel=1e-7)
+    assert not _ctx(path).prefer_numba  # the hint was restored
+
+
+def test_validate_command_sets_the_hint_for_its_files_and_restores_it(write_design, monkeypatch):
+    from rackforge import engine
+    from rackforge.cli import main
+    from rackforge.lowering import power
+
+    seen = []
+    orig = power.analyze
+
+    def spy(ctx, force_path=None):
+        seen.append(ctx.prefer_numba)
+        return orig(ctx, force_path)
+
+    monkeypatch.setattr(power, "analyze", spy)
+    monkeypatch.setattr(engine, "NUMBA_MIN_DESIGNS", 2)
+    a = write_design(load_seed("vr-nvl72.yaml"))
+    b = write_design(load_seed("vr-nvl72.yaml"))
+    for files, want in (([a], [False]), ([a, b], [True, True])):
+        seen.clear()
+        with pytest.raises(SystemExit) as exc:
+            main(["validate", "-f", "concise", *map(str, files)])
+        assert exc.value.code == 0 and seen == want
+        assert engine._expected_designs == 1

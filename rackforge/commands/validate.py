@@ -45,7 +45,7 @@ def validate(
     design; command-line flags override them.
     """
     from rackforge.config import NO_CONFIG, ConfigCache, check_codes
-    from rackforge.engine import Options
+    from rackforge.engine import Options, expect_designs
     from rackforge.engine import validate as run
     from rackforge.errors import InputError
     from rackforge.findings import Severity
@@ -83,23 +83,27 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
     results = []
     failing = False
-    for f in files:
-        cfg = configs[f]
-        opts = Options(
-            select=tuple(select) if select else (cfg.select or ()),
-            ignore=(tuple(ignore) if ignore else (cfg.ignore or ())) + cfg.ignores_for(f),
-            generation=generation, catalogs=cfg.catalogs + tuple(catalog), operating_point=operating_point)
-        try:
-            res = run(f, opts)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        results.append(res)
-        sev = cli_fail if cli_fail is not None else Severity.parse(cfg.fail_on or "error")
-        zero = exit_zero if exit_zero is not None else bool(cfg.exit_zero)
-        worst = res.worst()
-        if not zero and worst is not None and worst >= sev:
-            failing = True
+    prev_hint = expect_designs(len(files))  # many designs: the solvers' numba path pays for itself
+    try:
+        for f in files:
+            cfg = configs[f]
+            opts = Options(
+                select=tuple(select) if select else (cfg.select or ()),
+                ignore=(tuple(ignore) if ignore else (cfg.ignore or ())) + cfg.ignores_for(f),
+                generation=generation, catalogs=cfg.catalogs + tuple(catalog), operating_point=operating_point)
+            try:
+                res = run(f, opts)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            results.append(res)
+            sev = cli_fail if cli_fail is not None else Severity.parse(cfg.fail_on or "error")
+            zero = exit_zero if exit_zero is not None else bool(cfg.exit_zero)
+            worst = res.worst()
+            if not zero and worst is not None and worst >= sev:
+                failing = True
+    finally:
+        expect_designs(prev_hint)
     stats = statistics if statistics is not None else any(c.statistics for c in configs.values())
     color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report_fail = cli_fail if cli_fail is not None else Severity.parse(

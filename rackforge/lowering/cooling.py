@@ -49,7 +49,8 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
   Scenarios with the same pumps and open branches share one hydraulic solve.
 * **Solver path.** Small loops use the numpy reference solver (:mod:`rackforge.solvers.hydraulics_ref`,
   the fault batch as one stacked dense iteration): no numba import. Above :data:`NUMBA_MIN_WORK` (branches x
-  distinct hydraulic solves) the numba path.
+  distinct hydraulic solves) the numba path, and for every loop when the process is about to analyse many
+  designs (:func:`rackforge.engine.expect_designs`, ``Context.prefer_numba``).
 * **Air side.** Per rack: heat to air = each IT part's power at the operating point less its plate heat (trays
   whose loop cannot be built count wholly to air). Airflow needed at the allowed rise (``site.air_temperature_rise``,
   default 20 K) at the inlet temperature and the site's altitude, per part against its fans (``air.max``), and
@@ -545,7 +546,7 @@ def _solve_loop(ctx, lr: LoopResult) -> None:
     n = len(lr.branches)
     # distinct hydraulic solves: base, one pump lost (identical pumps), each branch blocked
     work = n * (2 + n)
-    use_numba = work > NUMBA_MIN_WORK
+    use_numba = work > NUMBA_MIN_WORK or getattr(ctx, "prefer_numba", False)  # engine.expect_designs
     lr.solver = "numba" if use_numba else "reference"
     t_loop = lr.t_facility_c + float(cdu.approach) + 5.0
     for _ in range(2):

@@ -40,7 +40,9 @@ Model (SI units throughout; the equations are those of :mod:`rackforge.solvers.p
   the whole row's base load, which the solver computes exactly.
 * **Solver path.** Small sweeps use the numpy/scipy reference solver (no numba import: a fresh process pays
   about 0.5 s to import numba and load its cached kernels); above ``NUMBA_MIN_SOLVES`` network solves the
-  numba batch solver. See :data:`NUMBA_MIN_SOLVES` for how the threshold was chosen.
+  numba batch solver. See :data:`NUMBA_MIN_SOLVES` for how the threshold was chosen. When the process is
+  about to analyse many designs (:func:`rackforge.engine.expect_designs`, ``Context.prefer_numba``) numba for
+  every design.
 """
 from __future__ import annotations
 
@@ -55,12 +57,13 @@ from rackforge.model import IT_KINDS, mount_power
 SQRT3 = math.sqrt(3.0)
 
 # Network solves (base networks + (scenario, network) jobs) above which the numba path is used. Measured on
-# this project's 2-core machine (see benches/power.py and the figures in the commit): the reference path costs
-# about 2-3 ms per network solve of an NVL72 busbar (scipy SuperLU, Python Newton loop); the numba path costs
-# about 0.5-0.6 s once per process (import numba, load the cached kernels) and then ~15 us per solve. The
-# break-even is ~0.55 s / 2.5 ms ~ 220 solves; 400 keeps every seed (<= ~150 solves) on the fast start-up path
-# and sends rows of racks (thousands of solves) to numba.
-NUMBA_MIN_SOLVES = 400
+# this project's 2-core machine (load ~1), analysis of each seed after warm-up, reference (dense numpy Newton,
+# power_ref.DENSE_MAX_NODES) against numba: NVL72 62 solves 20.8 / 4.1 ms, HGX 125 solves 35.7 / 6.0 ms, Kyber
+# 201 solves 59.3 / 11.9 ms, i.e. the reference costs ~0.25 ms more per network solve; the numba path costs
+# about 0.5 s once per process (import numba, load the cached kernels). Break-even ~0.5 s / 0.25 ms ~ 2,000
+# solves; 1,500 keeps every seed on the fast start-up path and sends rows of racks (thousands of solves) to
+# numba. Over many designs in one process see rackforge.engine.NUMBA_MIN_DESIGNS.
+NUMBA_MIN_SOLVES = 1500
 
 # conventions (see the module docstring)
 SERVER_VMIN_FRACTION = 0.9
@@ -963,6 +966,8 @@ def analyze(ctx, force_path: str | None = None) -> PowerAnalysis:
     depth = int(ctx.req("power.fault_depth") or 1)
     psu_pairs = ctx.req("power.psu_redundancy") == "N+2"
     sc, meta = _scenarios(net, blocks, feeds, depth, psu_pairs)
+    if force_path is None and getattr(ctx, "prefer_numba", False):
+        force_path = "numba"  # many designs in this process (rackforge.engine.expect_designs)
     path, solves, base, results, sr = _solve(net, sc, force_path)
     S = sc.n_scen
 
