@@ -221,13 +221,22 @@ _default: Catalog | None = None
 
 
 def default_catalog() -> Catalog:
-    """The embedded catalog (parts and generations), loaded once per process."""
+    """The embedded catalog (parts and generations), loaded once per process (validated once per change of
+    its files: :mod:`rackforge.catalog_cache`)."""
     global _default
     if _default is None:
-        cat = Catalog()
-        for p in catalog_files_in(default_catalog_dir()):
-            cat.add(load_catalog_file(str(p)))
-        _default = cat
+        from rackforge.catalog_cache import load_or_build
+
+        folder = default_catalog_dir()
+        files = catalog_files_in(folder)
+
+        def build() -> Catalog:
+            cat = Catalog()
+            for p in files:
+                cat.add(load_catalog_file(str(p)))
+            return cat
+
+        _default = load_or_build(folder, files, build)
     return _default
 
 
