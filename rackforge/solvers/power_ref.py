@@ -723,8 +723,9 @@ DENSE_MAX_NODES = 99
 
 
 class _Prep:
-    """Per-network index arrays and the segment Laplacian, built once per network (cached on the
-    :class:`PowerNetwork`) rather than once per solve."""
+    """Per-network index arrays (and the sparse segment Laplacian), built once per network and cached on the
+    :class:`PowerNetwork` rather than once per solve; the dense Laplacian is made per solve
+    (:meth:`laplacian`, a few microseconds) so that the cache stays small for batches of many networks."""
 
     __slots__ = ("n", "sa", "sb", "g", "ps", "pn", "ln", "E", "r", "il", "P", "vc", "inv_vc2", "lap", "dense",
                  "diag")
@@ -748,15 +749,20 @@ class _Prep:
         rows, cols = np.concatenate([sa, sb, sa, sb]), np.concatenate([sa, sb, sb, sa])
         vals = np.concatenate([g, g, -g, -g])
         if dense:
-            lap = np.zeros((n, n))
-            np.add.at(lap, (rows, cols), vals)
-            self.lap = lap
+            self.lap = (rows * n + cols, vals)  # flat positions and values of the Laplacian's entries
             self.diag = np.diag_indices(n)
         else:
             import scipy.sparse as sp
 
             self.lap = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsc()
             self.diag = None
+
+    def laplacian(self):
+        """The segment Laplacian: a dense array (made now) or the cached sparse matrix."""
+        if not self.dense:
+            return self.lap
+        pos, vals = self.lap
+        return np.bincount(pos, vals, self.n * self.n).astype(np.float64, copy=False).reshape(self.n, self.n)
 
 
 def _prep(net: PowerNetwork, k: int, linalg: str) -> _Prep:
@@ -812,7 +818,7 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions, linal
     v = np.array(v0, dtype=np.float64) if v0 is not None else np.full(n, emax)
     m = float(net.net_mass_s[k])
     tol = max(opts.rtol * float(net.net_i_scale_a[k]), float(net.net_noise_a[k]))
-    lap = c.lap
+    lap = c.laplacian()
     step_tol = 8.0 * np.finfo(float).eps * max(emax, 1.0)
     g_on = np.where(on, 1.0 / r, 0.0)
 
