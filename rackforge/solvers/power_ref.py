@@ -782,14 +782,22 @@ def _check_linalg(linalg: str) -> str:
 
 
 def _factor_dense(A, pd_tol):
-    """Cholesky ``A = L L^T``; ``ok`` when every pivot ``L_jj^2`` (the pivots of LU without pivoting)
-    exceeds ``pd_tol * A_jj`` - the same test as the sparse path's SuperLU pivots."""
+    """Cholesky ``A_j = L_j L_j^T`` of a stack ``A`` [J, n, n]; ``ok[j]`` when every pivot ``L_ii^2`` (the
+    pivots of LU without pivoting) exceeds ``pd_tol * A_ii`` - the same test as the sparse path's SuperLU
+    pivots. One LAPACK call for the stack; matrix by matrix when one of them is not positive definite."""
     try:
         L = np.linalg.cholesky(A)
     except np.linalg.LinAlgError:
-        return False
-    d = np.diagonal(L)
-    return bool(np.all(d * d > pd_tol * np.abs(np.diagonal(A))))
+        ok = np.zeros(A.shape[0], dtype=bool)
+        for j in range(A.shape[0]):
+            try:
+                d = np.diagonal(np.linalg.cholesky(A[j]))
+            except np.linalg.LinAlgError:
+                continue
+            ok[j] = bool(np.all(d * d > pd_tol * np.abs(np.diagonal(A[j]))))
+        return ok
+    d = np.diagonal(L, axis1=-2, axis2=-1)
+    return np.all(d * d > pd_tol * np.abs(np.diagonal(A, axis1=-2, axis2=-1)), axis=-1)
 
 
 def _factor_sparse(A, pd_tol):
@@ -810,6 +818,10 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions, linal
     The linear algebra is dense numpy for networks of at most :data:`DENSE_MAX_NODES` nodes and
     ``scipy.sparse`` SuperLU above (``linalg='auto'``); ``'dense'`` or ``'sparse'`` forces one."""
     c = _prep(net, k, linalg)
+    if c.dense:
+        v, its, conv = _solve_jobs_dense(net, k, c, None if v0 is None else np.asarray(v0)[None, :],
+                                         np.asarray(on, dtype=bool)[None, :], opts)
+        return v[0], int(its[0]), bool(conv[0])
     n, sa, sb, g, pn, ln = c.n, c.sa, c.sb, c.g, c.pn, c.ln
     E, r, il, P, vc, inv_vc2 = c.E, c.r, c.il, c.P, c.vc, c.inv_vc2
     if not np.any(on):
@@ -853,23 +865,16 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions, linal
         if it >= opts.max_iter:
             return v, it, False
         while True:  # the smallest listed shift that makes J + sigma m I positive definite
-            diag = dg + sigma * m
-            if c.dense:
-                A = lap.copy()
-                A[c.diag] += diag
-                ok = _factor_dense(A, opts.pd_tol)
-            else:
-                import scipy.sparse as sp
+            import scipy.sparse as sp
 
-                A = (lap + sp.diags(diag)).tocsc()
-                lu = _factor_sparse(A, opts.pd_tol)
-                ok = lu is not None
-            if ok:
+            A = (lap + sp.diags(dg + sigma * m)).tocsc()
+            lu = _factor_sparse(A, opts.pd_tol)
+            if lu is not None:
                 break
             sigma = opts.sigma_init if sigma == 0.0 else 4.0 * sigma
             if sigma > 1e12:
                 return v, it, False
-        dv = np.linalg.solve(A, -F) if c.dense else lu.solve(-F)
+        dv = lu.solve(-F)
         slope = float(F @ dv)  # < 0: descent direction of Phi
         alpha = 1.0
         while True:  # accept a halved residual, else Armijo backtracking on Phi
@@ -890,18 +895,116 @@ def _solve_net_ref(net: PowerNetwork, k: int, v0, on, opts: SolverOptions, linal
             sigma = 0.0
 
 
-def _solve_all_ref(net, on, v_start, nets, net_conv, net_iter, opts, linalg="auto"):
-    v = v_start.copy()
-    psu_i = np.zeros(net.n_psu)
-    for k in nets:
-        n0, n1 = net.node_ptr[k], net.node_ptr[k + 1]
-        ps = slice(net.psu_ptr[k], net.psu_ptr[k + 1])
-        warm = None if v_start is None else v_start[n0:n1]
-        vk, it, cv = _solve_net_ref(net, int(k), warm, on[ps], opts, linalg)
-        v[n0:n1] = vk
-        net_conv[k], net_iter[k] = cv, it
-    psu_i[:] = psu_current(v[net.psu_node], net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a, on)
-    return v, psu_i
+def _solve_jobs_dense(net: PowerNetwork, k: int, c: _Prep, v0, on, opts: SolverOptions):
+    """The iteration of :func:`_solve_net_ref` for ``J`` jobs on network ``k`` at once (dense linear algebra).
+
+    Job ``j`` has its own PSUs in service ``on[j]`` [J, n_psu_k] and start ``v0[j]`` [J, n] (None: cold,
+    at its highest set-point), and its own shift, step length, iteration count and stopping test: the
+    stacking only shares the numpy calls, so each job follows the iteration it would follow alone.
+    Returns ``v`` [J, n], ``iterations`` [J] and ``converged`` [J].
+    """
+    n, sa, sb, g, pn, ln = c.n, c.sa, c.sb, c.g, c.pn, c.ln
+    E, r, il, P, vc, inv_vc2 = c.E, c.r, c.il, c.P, c.vc, c.inv_vc2
+    J = on.shape[0]
+    any_on = on.any(axis=1)
+    emax = np.where(on, E, -np.inf).max(axis=1, initial=-np.inf)
+    v = np.zeros((J, n))
+    if v0 is not None:
+        v[:] = v0
+    else:
+        v[:] = np.where(any_on, emax, 0.0)[:, None]
+    v[~any_on] = 0.0
+    m = float(net.net_mass_s[k])
+    tol = max(opts.rtol * float(net.net_i_scale_a[k]), float(net.net_noise_a[k]))
+    lap = c.laplacian()
+    step_tol = 8.0 * np.finfo(float).eps * np.maximum(np.where(any_on, emax, 1.0), 1.0)
+    g_on = np.where(on, 1.0 / r, 0.0)
+
+    def scatter(idx, w, rows):
+        """Row-wise ``bincount(idx, w[j], n)`` for a stack ``w`` [rows, len(idx)]."""
+        off = (np.arange(rows) * n)[:, None]
+        return np.bincount((off + idx).ravel(), w.ravel(), rows * n).astype(np.float64, copy=False).reshape(rows, n)
+
+    def residual(v, sel):
+        """KCL residual F = grad(Phi), the diagonal of its Jacobian beyond the segment Laplacian, and the
+        co-content Phi (Millar 1951) whose stationary points solve F = 0, for the jobs ``sel``."""
+        o, go = on[sel], g_on[sel]
+        rows = v.shape[0]
+        dvs = v[:, sa] - v[:, sb]
+        i_s = g * dvs
+        vp = v[:, pn]
+        x = (E - vp) / r
+        ip = np.where(o, np.minimum(np.maximum(x, 0.0), il), 0.0)  # psu_current
+        vl = v[:, ln]
+        cp = vl >= vc
+        vls = np.where(cp, vl, 1.0)
+        F = (scatter(sa, i_s, rows) - scatter(sb, i_s, rows) - scatter(pn, ip, rows)
+             + scatter(ln, np.where(cp, P / vls, P * vl * inv_vc2), rows))
+        dg = (scatter(pn, np.where((x >= 0) & (x < il), go, 0.0), rows)
+              + scatter(ln, np.where(cp, -P / vls**2, P * inv_vc2), rows))
+        phi_psu = np.where(x <= 0, 0.0, np.where(x < il, 0.5 * r * x * x,
+                                                  0.5 * il * il * r + il * ((E - r * il) - vp)))
+        phi = (0.5 * (g * dvs * dvs).sum(axis=1) + np.where(o, phi_psu, 0.0).sum(axis=1)
+               + np.where(cp, P * (0.5 + np.log(vls / vc)), 0.5 * P * vl * vl * inv_vc2).sum(axis=1))
+        return F, dg, phi
+
+    allj = np.arange(J)
+    F, dg, phi = residual(v, allj)
+    fn = np.sqrt((F * F).sum(axis=1))
+    sigma = np.zeros(J)
+    its = np.zeros(J, dtype=np.int64)
+    conv = np.zeros(J, dtype=bool)
+    conv[~any_on] = True  # nothing in service: no current anywhere
+    act = allj[any_on]
+    diag_idx = np.arange(n)
+    while act.size:
+        small = np.max(np.abs(F[act]), axis=1, initial=0.0) <= tol
+        conv[act[small]] = True
+        act = act[~small & (its[act] < opts.max_iter)]
+        if not act.size:
+            break
+        # per job, the smallest listed shift that makes J + sigma m I positive definite
+        A = np.empty((act.size, n, n))
+        pend = np.arange(act.size)
+        alive = np.ones(act.size, dtype=bool)
+        while pend.size:
+            j = act[pend]
+            Ap = np.broadcast_to(lap, (pend.size, n, n)).copy()
+            Ap[:, diag_idx, diag_idx] += dg[j] + sigma[j, None] * m
+            ok = _factor_dense(Ap, opts.pd_tol)
+            A[pend[ok]] = Ap[ok]
+            bad = pend[~ok]
+            jb = act[bad]
+            sigma[jb] = np.where(sigma[jb] == 0.0, opts.sigma_init, 4.0 * sigma[jb])
+            gave_up = sigma[jb] > 1e12
+            alive[bad[gave_up]] = False  # not converged, left at its iterate
+            pend = bad[~gave_up]
+        A, act = A[alive], act[alive]
+        if not act.size:
+            break
+        dv = np.linalg.solve(A, -F[act][..., None])[..., 0]
+        slope = (F[act] * dv).sum(axis=1)  # < 0: descent direction of Phi
+        alpha = np.ones(act.size)
+        pend = np.arange(act.size)
+        while pend.size:  # per job: accept a halved residual, else Armijo backtracking on Phi
+            j = act[pend]
+            vt = v[j] + alpha[pend, None] * dv[pend]
+            Ft, dgt, phit = residual(vt, j)
+            fnt = np.sqrt((Ft * Ft).sum(axis=1))
+            acc = ((fnt <= 0.5 * fn[j]) | (alpha[pend] < opts.alpha_min)
+                   | (phit <= phi[j] + opts.armijo * alpha[pend] * slope[pend]))
+            ja = j[acc]
+            v[ja], F[ja], dg[ja], phi[ja], fn[ja] = vt[acc], Ft[acc], dgt[acc], phit[acc], fnt[acc]
+            alpha[pend[~acc]] *= 0.5
+            pend = pend[~acc]
+        its[act] += 1
+        done = (sigma[act] == 0.0) & (alpha == 1.0) & (np.max(np.abs(dv), axis=1) <= step_tol[act])
+        conv[act[done]] = True
+        act = act[~done]
+        # relax the shift: the next iteration tries sigma / 4 first (pure Newton once below sigma_min)
+        # and raises it again only if J + sigma m I is not positive definite
+        sigma[act] = np.where(sigma[act] / 4.0 < opts.sigma_min, 0.0, sigma[act] / 4.0)
+    return v, its, conv
 
 
 def solve_power_ref(net: PowerNetwork, psu_failed=None, feed_failed=None, opts: SolverOptions | None = None,
@@ -966,8 +1069,8 @@ def solve_scenarios_ref(net: PowerNetwork, scenarios, base: PowerFlowResult | No
     opts = opts or SolverOptions()
     if base is None:
         base = solve_power_ref(net, opts=opts, linalg=linalg)
-    out = []
-    idx = range(scenarios.n_scen) if which is None else which
+    idx = list(range(scenarios.n_scen) if which is None else which)
+    ons, touched = [], []
     for s in idx:
         fp = scenarios.psu_idx[scenarios.psu_ptr[s] : scenarios.psu_ptr[s + 1]]
         ff = scenarios.feed_idx[scenarios.feed_ptr[s] : scenarios.feed_ptr[s + 1]]
@@ -976,10 +1079,37 @@ def solve_scenarios_ref(net: PowerNetwork, scenarios, base: PowerFlowResult | No
         fmask = np.zeros(net.n_feed, dtype=bool)
         fmask[ff] = True
         out_mask = net.psu_out(failed, fmask)
-        on = ~out_mask
-        nets = np.unique(net.psu_net[out_mask])
+        ons.append(~out_mask)
+        touched.append(np.unique(net.psu_net[out_mask]))
+    # the jobs of one network (every scenario that re-solves it) in one stacked dense iteration
+    jobs: dict[int, list[int]] = {}
+    for i, nets in enumerate(touched):
+        for k in nets.tolist():
+            jobs.setdefault(k, []).append(i)
+    sol = {}
+    v_base = base.node_voltage_v
+    for k, members in jobs.items():
+        n0, n1 = int(net.node_ptr[k]), int(net.node_ptr[k + 1])
+        ps = slice(net.psu_ptr[k], net.psu_ptr[k + 1])
+        c = _prep(net, k, linalg)
+        if c.dense:
+            V, its, cv = _solve_jobs_dense(net, k, c, np.broadcast_to(v_base[n0:n1], (len(members), n1 - n0)),
+                                           np.stack([ons[i][ps] for i in members]), opts)
+            for row, i in enumerate(members):
+                sol[i, k] = (V[row], int(its[row]), bool(cv[row]))
+        else:
+            for i in members:
+                sol[i, k] = _solve_net_ref(net, k, v_base[n0:n1], ons[i][ps], opts, linalg)
+    out = []
+    for i in range(len(idx)):
+        v = v_base.copy()
         conv = base.net_converged.copy()
         iters = np.zeros(net.n_net, dtype=np.int64)
-        v, psu_i = _solve_all_ref(net, on, base.node_voltage_v, nets, conv, iters, opts, linalg)
+        for k in touched[i].tolist():
+            vk, it, cv = sol[i, k]
+            v[net.node_ptr[k]:net.node_ptr[k + 1]] = vk
+            conv[k], iters[k] = cv, it
+        on = ons[i]
+        psu_i = psu_current(v[net.psu_node], net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a, on)
         out.append(assemble_result(net, v, psu_i, on, conv, iters))
     return out

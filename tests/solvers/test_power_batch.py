@@ -243,9 +243,9 @@ def test_reference_dense_and_sparse_linear_algebra_agree(seed, overload, monkeyp
     rejected = {"dense": 0, "sparse": 0}
     fd, fs = power_ref._factor_dense, power_ref._factor_sparse
 
-    def count_dense(A, tol):
+    def count_dense(A, tol):  # a stack of matrices: one verdict each
         ok = fd(A, tol)
-        rejected["dense"] += not ok
+        rejected["dense"] += int(np.count_nonzero(~ok))
         return ok
 
     def count_sparse(A, tol):
@@ -292,3 +292,30 @@ def test_reference_linear_algebra_choice_by_size():
     assert r.converged and r.psu_current_a.sum() == pytest.approx(5000.0 / r.node_voltage_v[n // 2], rel=1e-9)
     with pytest.raises(ValueError, match="linalg"):
         solve_power_ref(big, linalg="lu")
+
+
+@pytest.mark.parametrize("seed,overload", [(2, True), (3, True), (4, False)])
+def test_reference_stacked_jobs_follow_their_lone_iteration(seed, overload):
+    """solve_scenarios_ref stacks every job of a network (one per scenario that re-solves it) into one
+    dense iteration; each job keeps its own shift, step and stopping test, so it ends where a lone solve
+    from the same start ends, after as many iterations."""
+    from rackforge.solvers import power_ref
+
+    net = random_batch(seed, n_net=5, mesh=True, overload=overload)
+    sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, depth=2, n_feed=net.n_feed)
+    base = solve_power_ref(net)
+    stacked = solve_scenarios_ref(net, sc, base)
+    opts = power_ref.SolverOptions()
+    jobs = 0
+    for s in range(sc.n_scen):
+        failed = sc.psu_failed[s]
+        out = net.psu_out(failed, sc.feed_failed[s])
+        for k in np.unique(net.psu_net[out]).tolist():
+            n0, n1 = net.node_ptr[k], net.node_ptr[k + 1]
+            ps = slice(net.psu_ptr[k], net.psu_ptr[k + 1])
+            v, it, cv = power_ref._solve_net_ref(net, k, base.node_voltage_v[n0:n1], ~out[ps], opts)
+            got = stacked[s]
+            assert got.net_iterations[k] == it and got.net_converged[k] == cv
+            assert np.max(np.abs(got.node_voltage_v[n0:n1] - v)) <= 1e-12 * np.max(np.abs(v))
+            jobs += 1
+    assert jobs > sc.n_scen  # scenarios that re-solve several networks
