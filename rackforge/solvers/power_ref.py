@@ -1047,6 +1047,8 @@ def solve_scenarios_ref(net: PowerNetwork, scenarios, base: PowerFlowResult | No
 
     Only networks with a PSU out of service in the scenario (failed itself or on a failed
     feed) are re-solved; the others keep the base solution (they share nothing but feeds).
+    On the dense path all the scenarios that re-solve one network run as one stacked iteration,
+    each exactly as it would run alone (its own shift, step, count and stopping test).
 
     Parameters
     ----------
