@@ -97,6 +97,8 @@ def main() -> None:
     compileall.compile_dir(os.path.dirname(rackforge.__file__), quiet=1)
     cj_version = subprocess.run(cj + ["--version"], capture_output=True, text=True).stdout.strip()
     print(f"rackforge {__version__} ({_state()}), {len(all_rules())} rules; {cj_version or 'check-jsonschema ?'}")
+    if args.rackforge:  # the line above describes this checkout; the timed command may run another one
+        print(f"timed command: {args.rackforge} (rackforge imported from {os.path.dirname(rackforge.__file__)})")
     print(f"{os.cpu_count()} cores, load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{args.runs} timed runs per row (median, min, max of fresh processes)")
     print("bytecode: package compiled, timed processes write .pyc"
