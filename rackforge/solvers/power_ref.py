@@ -79,6 +79,7 @@ __all__ = [
     "PowerFlowResult",
     "PowerNetwork",
     "SolverOptions",
+    "assemble_results",
     "psu_line_phasors",
     "solve_power_ref",
     "solve_scenarios_ref",
@@ -574,13 +575,15 @@ def load_current(v, p, vc):
 
 
 def efficiency(net: PowerNetwork, load_frac):
-    """PSU efficiency [-] by linear interpolation of each PSU's curve, clamped at the ends."""
-    eta = np.empty(net.n_psu)
+    """PSU efficiency [-] by linear interpolation of each PSU's curve, clamped at the ends
+    (``load_frac`` [..., n_psu]: leading axes are scenarios)."""
+    load_frac = np.asarray(load_frac, dtype=np.float64)
+    eta = np.empty(load_frac.shape)
     for c in range(net.eff_ptr.size - 1):
         m = net.psu_curve == c
         if np.any(m):
             sl = slice(net.eff_ptr[c], net.eff_ptr[c + 1])
-            eta[m] = np.interp(load_frac[m], net.eff_load_frac[sl], net.eff_eta[sl])
+            eta[..., m] = np.interp(load_frac[..., m], net.eff_load_frac[sl], net.eff_eta[sl])
     return eta
 
 
@@ -614,7 +617,7 @@ def psu_line_phasors(p_in_w, conn, pf, v_feed):
     phi = np.where(dc, 0.0, np.arccos(np.clip(pf_, 0.0, 1.0)))
     cur = (s / vmag) * np.exp(1j * (_CONN_ANGLE[conn] - phi))
     cur = np.where(dc, (p_in_w / v_feed) + 0j, cur)
-    return cur[:, None] * _CONN_SIGN[conn]
+    return cur[..., None] * _CONN_SIGN[conn]
 
 
 def feed_imbalance(line_a, is_dc, limit_a):
@@ -706,6 +709,69 @@ def assemble_result(net: PowerNetwork, v, psu_i, psu_on, net_conv, net_iter) -> 
         converged=bool(np.all(net_conv)),
         iterations=int(np.max(net_iter)) if np.size(net_iter) else 0,
     )
+
+
+def assemble_results(net: PowerNetwork, V, PSU_I, ON, CONV, ITERS) -> list[PowerFlowResult]:
+    """:func:`assemble_result` for ``S`` scenarios at once: the same quantities computed on stacked
+    arrays (``V`` [S, n_node], ``PSU_I`` and ``ON`` [S, n_psu], ``CONV`` and ``ITERS`` [S, n_net]),
+    then one :class:`PowerFlowResult` per scenario (its arrays are rows of the stacks)."""
+    V = np.asarray(V, dtype=np.float64)
+    PSU_I = np.asarray(PSU_I, dtype=np.float64)
+    ON = np.asarray(ON, dtype=bool)
+    CONV = np.asarray(CONV, dtype=bool)
+    ITERS = np.asarray(ITERS, dtype=np.int64)
+    S, nf = V.shape[0], net.n_feed
+    p_out = V[:, net.psu_node] * PSU_I
+    lf = p_out / net.psu_p_rated_w
+    eta = efficiency(net, lf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_in = np.where(p_out != 0.0, p_out / eta, 0.0)
+    state = np.where(
+        ~ON,
+        PSU_OFF,
+        np.where(
+            PSU_I >= net.psu_i_lim_a, PSU_CURRENT_LIMIT, np.where(PSU_I <= 0, PSU_BLOCKED, PSU_REGULATING)
+        ),
+    ).astype(np.int8)
+    dv = V[:, net.seg_from] - V[:, net.seg_to]
+    seg_i = dv / net.seg_r_ohm
+    seg_loss = dv * seg_i
+    vl = V[:, net.load_node]
+    p_drawn = vl * load_current(vl, net.load_p_w, net.load_v_collapse_v)
+    served = vl >= np.maximum(net.load_v_min_v, net.load_v_collapse_v)
+    ph = psu_line_phasors(p_in, net.psu_conn, net.feed_pf[net.psu_feed], net.feed_voltage_v[net.psu_feed])
+    lines = np.zeros((S, nf, 3), dtype=np.complex128)
+    np.add.at(lines, (slice(None), net.psu_feed), ph)
+    ln = net.psu_conn <= CONN_C
+    neutral = np.zeros((S, nf), dtype=np.complex128)
+    np.add.at(neutral, (slice(None), net.psu_feed[ln]), ph[:, ln].sum(axis=-1))
+    feed_line = np.abs(lines)
+    feed_i = feed_line.max(axis=-1) if nf else np.zeros((S, 0))
+    off = (np.arange(S) * nf)[:, None]
+    feed_p = np.bincount((off + net.psu_feed).ravel(), p_in.ravel(), S * nf).astype(np.float64, copy=False)
+    feed_p = feed_p.reshape(S, nf)
+    pf = np.where(net.feed_is_dc, 1.0, net.feed_pf)
+    limit = net.feed_breaker_a * net.feed_derating
+    imb = feed_imbalance(feed_line.reshape(-1, 3), np.tile(net.feed_is_dc, S), np.tile(limit, S)).reshape(S, nf)
+    n_uns = np.count_nonzero(~served & (net.load_p_w > 0), axis=1)
+    loss = p_in - p_out
+    tot_in, tot_load = p_in.sum(axis=1), p_drawn.sum(axis=1)
+    tot_psu, tot_bus = loss.sum(axis=1), seg_loss.sum(axis=1)
+    out = []
+    for s in range(S):
+        out.append(PowerFlowResult(
+            node_voltage_v=V[s], psu_on=ON[s], psu_current_a=PSU_I[s], psu_p_out_w=p_out[s],
+            psu_load_frac=lf[s], psu_eta=eta[s], psu_p_in_w=p_in[s], psu_loss_w=loss[s], psu_state=state[s],
+            seg_current_a=seg_i[s], seg_loading=np.abs(seg_i[s]) / net.seg_i_rated_a, seg_loss_w=seg_loss[s],
+            load_p_drawn_w=p_drawn[s], load_served=served[s], feed_line_current_a=feed_line[s],
+            feed_neutral_current_a=np.abs(neutral[s]), feed_current_a=feed_i[s], feed_p_in_w=feed_p[s],
+            feed_s_va=feed_p[s] / pf, feed_limit_a=limit, feed_loading=feed_i[s] / limit, feed_imbalance=imb[s],
+            net_converged=CONV[s], net_iterations=ITERS[s], facility_input_w=float(tot_in[s]),
+            load_total_w=float(tot_load[s]), psu_loss_total_w=float(tot_psu[s]), busbar_loss_total_w=float(tot_bus[s]),
+            unserved_w=float(net.load_p_w[~served[s]].sum()), n_unserved=int(n_uns[s]), converged=bool(np.all(CONV[s])),
+            iterations=int(np.max(ITERS[s])) if ITERS.shape[1] else 0,
+        ))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1102,16 +1168,13 @@ def solve_scenarios_ref(net: PowerNetwork, scenarios, base: PowerFlowResult | No
         else:
             for i in members:
                 sol[i, k] = _solve_net_ref(net, k, v_base[n0:n1], ons[i][ps], opts, linalg)
-    out = []
-    for i in range(len(idx)):
-        v = v_base.copy()
-        conv = base.net_converged.copy()
-        iters = np.zeros(net.n_net, dtype=np.int64)
-        for k in touched[i].tolist():
-            vk, it, cv = sol[i, k]
-            v[net.node_ptr[k]:net.node_ptr[k + 1]] = vk
-            conv[k], iters[k] = cv, it
-        on = ons[i]
-        psu_i = psu_current(v[net.psu_node], net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a, on)
-        out.append(assemble_result(net, v, psu_i, on, conv, iters))
-    return out
+    S = len(idx)
+    V = np.tile(v_base, (S, 1))
+    CONV = np.tile(base.net_converged, (S, 1))
+    ITERS = np.zeros((S, net.n_net), dtype=np.int64)
+    for (i, k), (vk, it, cv) in sol.items():
+        V[i, net.node_ptr[k]:net.node_ptr[k + 1]] = vk
+        CONV[i, k], ITERS[i, k] = cv, it
+    ON = np.array(ons, dtype=bool).reshape(S, net.n_psu)
+    PSU_I = psu_current(V[:, net.psu_node], net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a, ON)
+    return assemble_results(net, V, PSU_I, ON, CONV, ITERS)

@@ -319,3 +319,34 @@ def test_reference_stacked_jobs_follow_their_lone_iteration(seed, overload):
             assert np.max(np.abs(got.node_voltage_v[n0:n1] - v)) <= 1e-12 * np.max(np.abs(v))
             jobs += 1
     assert jobs > sc.n_scen  # scenarios that re-solve several networks
+
+
+@pytest.mark.parametrize("seed,overload", [(1, False), (2, True)])
+def test_stacked_assembly_equals_one_scenario_at_a_time(seed, overload):
+    # assemble_results computes every derived quantity (PSU efficiency and input, AC line and neutral
+    # phasor sums, feed loading and unbalance, totals) on stacked arrays; each row must be what
+    # assemble_result gives for that scenario alone
+    from dataclasses import fields
+
+    from rackforge.solvers import power_ref
+
+    net = random_batch(seed, n_net=5, mesh=True, overload=overload)
+    sc = enumerate_scenarios(net.psu_shelf, net.psu_feed, net.n_bbu, depth=2, n_feed=net.n_feed)
+    res = solve_scenarios_ref(net, sc)
+    V = np.stack([r.node_voltage_v for r in res])
+    cur = np.stack([r.psu_current_a for r in res])
+    ON = np.stack([r.psu_on for r in res])
+    CONV = np.stack([r.net_converged for r in res])
+    IT = np.stack([r.net_iterations for r in res])
+    stacked = power_ref.assemble_results(net, V, cur, ON, CONV, IT)
+    assert len(stacked) == sc.n_scen and (~ON).any()
+    if overload:
+        assert any(r.unserved_w > 0 for r in res)  # the collapse branch of the loads is assembled too
+    for s in range(sc.n_scen):
+        one = power_ref.assemble_result(net, V[s], cur[s], ON[s], CONV[s], IT[s])
+        for f in fields(one):
+            a, b = getattr(stacked[s], f.name), getattr(one, f.name)
+            if isinstance(b, np.ndarray) and b.dtype.kind == "f":
+                assert np.allclose(a, b, rtol=1e-14, atol=0), f.name
+            else:
+                assert np.array_equal(a, b) if isinstance(b, np.ndarray) else a == pytest.approx(b, rel=1e-14), f.name
