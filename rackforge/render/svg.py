@@ -183,7 +183,7 @@ class Shader:
                                         for k in present])
         if self.overlay == "power":
             what = ("solved load from the power analysis" if self.source == "solved"
-                    else f"load at the '{self.ctx.op}' operating point (constant-power loads)")
+                    else f"nameplate at the '{self.ctx.op}' operating point (constant-power loads)")
             return Legend("power draw", [(NO_VALUE, "no IT load")], (POWER_STOPS, "0 W", fmt_power(self.vmax)),
                           what)
         if self.overlay == "thermal":
