@@ -23,11 +23,11 @@ from rackforge.rules import Hit, Rule, all_rules, matches
 
 #: Designs one process is about to analyse from which the power and cooling analyses take their numba path
 #: for every design, even small ones. Importing numba and loading its cached kernels costs ~0.5 s once per
-#: process (more on a busy machine); the numpy reference path costs ~16 ms more per seed design. Measured
-#: (2 cores, load ~1; ``rackforge validate`` on the first N of a rotation of the five seeds, fresh process,
-#: median of 5, each path forced): N=1 0.37 s reference / 0.86 s numba, N=16 0.97 / 1.17, N=24 1.28 / 1.39,
-#: N=28 1.41 / 1.42, N=32 1.58 / 1.52, N=40 1.92 / 1.73: they cross at about 28 designs.
-NUMBA_MIN_DESIGNS = 28
+#: process (more on a busy machine); the numpy reference path costs ~10 ms more per seed design. Measured
+#: (2 cores, load ~1.3-1.7; ``rackforge validate`` on the first N of a rotation of the five seeds, fresh
+#: process, median of 5, each path forced): N=24 1.12 s reference / 1.36 s numba, N=32 1.36 / 1.48,
+#: N=40 1.63 / 1.60, N=48 1.91 / 1.83, N=60 2.32 / 2.03: they cross at about 38 designs.
+NUMBA_MIN_DESIGNS = 38
 
 _expected_designs = 1
 

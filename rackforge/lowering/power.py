@@ -57,13 +57,14 @@ from rackforge.model import IT_KINDS, mount_power
 SQRT3 = math.sqrt(3.0)
 
 # Network solves (base networks + (scenario, network) jobs) above which the numba path is used. Measured on
-# this project's 2-core machine (load ~1), analysis of each seed after warm-up, reference (dense numpy Newton,
-# the jobs of a network stacked; power_ref.DENSE_MAX_NODES) against numba: NVL72 62 solves 11.7 / 4.1 ms, HGX
-# 125 solves 18.3 / 5.9 ms, Kyber 201 solves 36.7 / 11.9 ms, i.e. the reference costs ~0.12 ms more per network
-# solve; the numba path costs about 0.5 s once per process (import numba, load the cached kernels). Break-even
-# ~0.5 s / 0.12 ms ~ 4,000 solves; 3,000 keeps every seed on the fast start-up path and sends rows of racks
-# (thousands of solves) to numba. Over many designs in one process see rackforge.engine.NUMBA_MIN_DESIGNS.
-NUMBA_MIN_SOLVES = 3000
+# this project's 2-core machine (load ~1.6), analysis of each seed after warm-up, reference (dense numpy Newton
+# with the jobs of a network stacked, stacked assembly; power_ref.DENSE_MAX_NODES) against numba: NVL72 62
+# solves 7.7 / 4.1 ms, HGX 125 solves 11.5 / 6.0 ms, Kyber 201 solves 27.1 / 11.5 ms, i.e. the reference costs
+# ~45-80 us more per network solve; the numba path costs about 0.5 s once per process (import numba, load the
+# cached kernels). Break-even ~0.5 s / 70 us ~ 7,000 solves; 5,000 keeps every seed on the fast start-up path
+# and sends rows of racks (thousands of solves) to numba. Over many designs in one process see
+# rackforge.engine.NUMBA_MIN_DESIGNS.
+NUMBA_MIN_SOLVES = 5000
 
 # conventions (see the module docstring)
 SERVER_VMIN_FRACTION = 0.9
