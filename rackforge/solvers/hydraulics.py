@@ -112,11 +112,22 @@ def _churchill_phi(re, rel_rough):
     w4 = w2 * w2
     w8 = w4 * w4
     b = w8 * w8
-    s = a + b
     r8 = re / 8.0
     r2 = r8 * r8
     r4 = r2 * r2
     r12 = r4 * r4 * r4
+    # Turbulent shortcut, same formula without the sqrt and the 1/12 power: with z = B/A and
+    # w = 1/x = (A+B)^1.5/(Re/8)^12 both small, phi = (Re/8) (A+B)^(-1/8) (1 + w)^(1/12)
+    # = (Re/8)/lg^2 (1+z)^(-1/8) (1+w)^(1/12), the two binomial series cut after z^2 and w^2
+    # (truncation below 1e-17 for z < 1e-6, w < 1e-5).
+    z = b / a
+    wv = a * lg8 * (1.0 + 1.5 * z) / r12  # (A+B)^1.5 / (Re/8)^12, to O(z^2)
+    if z < 1e-6 and wv < 1e-5:
+        phi = r8 / lg2 * (1.0 - z * (0.125 - z * (9.0 / 128.0))) * \
+            (1.0 + wv * (1.0 / 12.0 - wv * (11.0 / 288.0)))
+        re_ds_s = (16.0 * (2.457 * 0.9) * t / (u * lg) - 16.0 * z) / (1.0 + z)  # Re ds/dRe / s
+        return phi, phi * (1.0 - 0.125 * re_ds_s) / (1.0 + wv)
+    s = a + b
     x = r12 / (s * math.sqrt(s))
     phi = (1.0 + x) ** (1.0 / 12.0)
     re_ds = 16.0 * lg15 * (2.457 * 0.9) * t / u - 16.0 * b
