@@ -194,15 +194,29 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
     if ld.design is None:
         return _located(findings, ld)
     ctx = ctx if ctx is not None else Context(ld, options)
+    broken = False
     for code, r in rules.items():
         if r.check is None or not selected(code):
             continue
         if r.needs_generation and ctx.gen is None:
             continue
+        if broken and code[2] in _MODELLED_AREAS:
+            continue
         for hit in r.check(ctx):
-            findings.append(_finding(r, hit, ld.doc))
+            f = _finding(r, hit, ld.doc)
+            findings.append(f)
+            if f.code in _INTEGRITY and f.severity == Severity.ERROR:
+                broken = True
     findings = apply_waivers(findings, ctx, rules, selected, options.today)
     return _located(findings, ld)
+
+
+# An unknown part, a duplicate id, a dangling reference or a part of the wrong kind makes the power, cooling,
+# network and supply-chain models meaningless (a renamed tray shows up as a missing GPU domain, an unpowered
+# load, ...). Once one of these is found, those areas are not judged: fix the input first, like a compiler that
+# stops after its parse errors. Physical checks (RF1xx) still run: they read each mount on its own.
+_INTEGRITY = frozenset({"RF002", "RF003", "RF004", "RF006"})
+_MODELLED_AREAS = "2345"
 
 
 def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:

@@ -115,3 +115,17 @@ def test_version_is_cheap():
     assert out.stdout.strip().startswith("rackforge ")
     for heavy in ("pydantic", "numba", "typer", "pint", "numpy"):
         assert f" {heavy}\n" not in out.stderr and f"| {heavy}\n" not in out.stderr, heavy
+
+
+def test_integrity_errors_stop_the_modelled_areas(tmp_path, gb200):
+    # a compute tray renamed onto a shelf's id: RF003, and no cascade of network/power findings about a
+    # "shelf" with GPUs or a domain of one package
+    ms = gb200["templates"]["nvl72"]["mounts"]
+    ms[4]["id"] = ms[3]["id"]
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps(gb200))
+    codes = {f.code for f in rackforge.validate(str(p)).findings}
+    assert codes == {"RF003"}
+    # the same areas do run when the integrity rules are not selected (nothing found, nothing skipped)
+    codes = {f.code for f in rackforge.validate(str(p), Options(ignore=("RF003",))).findings}
+    assert any(c.startswith("RF4") for c in codes)
