@@ -98,6 +98,26 @@ def _fail_input(exc):
     raise typer.Exit(EXIT_USAGE)
 
 
+def load_design_or_exit(path: str, opts, purpose: str):
+    """Load a design for a command that needs a schema-valid one (render, report): exit 2 when unreadable, 1 when
+    it does not match the schema, naming the first problems and ``purpose`` ("it cannot be drawn")."""
+    import typer
+
+    from rackforge.engine import load_design
+    from rackforge.errors import InputError
+
+    try:
+        ld = load_design(path, catalogs=opts.catalogs, generation=opts.generation)
+    except InputError as exc:
+        _fail_input(exc)
+    if ld.design is None:
+        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
+        print(f"{ld.doc.path}: error: the design does not match the schema, so {purpose}: {msgs}; run "
+              "'rackforge validate' for details", file=sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS)
+    return ld
+
+
 def _emit(text: str, output: str | None) -> None:
     if output:
         from rackforge.fileio import atomic_write

@@ -1,12 +1,11 @@
 """`rackforge render`: rack elevations as SVG."""
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
-from rackforge.cli import EXIT_FINDINGS, _emit, _fail_input, _usage
+from rackforge.cli import _emit, _usage, load_design_or_exit
 
 
 def register(app: typer.Typer) -> None:
@@ -35,20 +34,11 @@ def render(
         _usage(f"unknown overlay {overlay!r}: expected one of {', '.join(OVERLAYS)}")
     if operating_point not in (None, "idle", "typical", "max", "peak"):
         _usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
-    from rackforge.engine import Context, Options, load_design, run_rules
-    from rackforge.errors import InputError
+    from rackforge.engine import Context, Options, run_rules
     from rackforge.render.svg import columns_for, elevation_svg
 
     opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
-    try:
-        ld = load_design(path, catalogs=opts.catalogs, generation=opts.generation)
-    except InputError as exc:
-        _fail_input(exc)
-    if ld.design is None:
-        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
-        print(f"{ld.doc.path}: error: the design does not match the schema, so it cannot be drawn: {msgs}; run "
-              "'rackforge validate' for details", file=sys.stderr)
-        raise typer.Exit(EXIT_FINDINGS)
+    ld = load_design_or_exit(path, opts, "it cannot be drawn")
     try:
         columns = columns_for(ld.resolved, rack)
     except ValueError as exc:

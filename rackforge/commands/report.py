@@ -1,12 +1,11 @@
 """`rackforge report`: one self-contained HTML design report."""
 from __future__ import annotations
 
-import sys
 from typing import List, Optional
 
 import typer
 
-from rackforge.cli import EXIT_FINDINGS, _emit, _fail_input, _usage
+from rackforge.cli import _emit, _usage, load_design_or_exit
 
 
 def register(app: typer.Typer) -> None:
@@ -29,21 +28,12 @@ def report(
     """
     if operating_point not in (None, "idle", "typical", "max", "peak"):
         _usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
-    from rackforge.engine import Context, Options, load_design, run_rules
-    from rackforge.errors import InputError
+    from rackforge.engine import Context, Options, run_rules
     from rackforge.render.html import report_html
 
     opts = Options(select=tuple(select), ignore=tuple(ignore), generation=generation, catalogs=tuple(catalog),
                    operating_point=operating_point)
-    try:
-        ld = load_design(path, catalogs=opts.catalogs, generation=opts.generation)
-    except InputError as exc:
-        _fail_input(exc)
-    if ld.design is None:
-        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
-        print(f"{ld.doc.path}: error: the design does not match the schema, so no report can be made: {msgs}; "
-              "run 'rackforge validate' for details", file=sys.stderr)
-        raise typer.Exit(EXIT_FINDINGS)
+    ld = load_design_or_exit(path, opts, "no report can be made")
     ctx = Context(ld, opts)
     findings = run_rules(ld, opts, ctx)      # the rules and the report share one set of analyses
     _emit(report_html(ctx, findings), output)
