@@ -1,3 +1,3 @@
-from rackforge.cli import main
+from rackforge.cli.app import main
 
 main()

@@ -14,7 +14,7 @@ def validate(path: str, options: Options | None = None, **kw: Any) -> Result:
 
 def analyze(path: str, options: Options | None = None, **kw: Any) -> dict[str, Any]:
     """The computed model of a design as a dict of SI floats with units in the keys."""
-    from rackforge.analysis import analyze_summary
+    from rackforge.engine.analysis import analyze_summary
 
     options = options or Options(**kw)
     ld = load_design(path, catalogs=options.catalogs, generation=options.generation)

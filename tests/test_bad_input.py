@@ -5,7 +5,7 @@ import tracemalloc
 
 import pytest
 
-from rackforge.cli import main
+from rackforge.cli.app import main
 
 
 def run(argv, capsys):
@@ -178,7 +178,7 @@ def test_stdin(monkeypatch, capsys, gb200):
 def test_output_is_atomic(tmp_path, capsys, gb200, monkeypatch):
     out = tmp_path / "report.json"
     out.write_text("previous")
-    import rackforge.fileio as fio
+    import rackforge.io.fileio as fio
 
     real = fio.os.replace
 
@@ -196,7 +196,7 @@ def test_output_is_atomic(tmp_path, capsys, gb200, monkeypatch):
 def test_output_mode_follows_umask(tmp_path):
     import os
 
-    from rackforge.fileio import atomic_write
+    from rackforge.io.fileio import atomic_write
 
     old = os.umask(0o022)
     try:

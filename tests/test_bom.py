@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rackforge import bom as B
+from rackforge.features import bom as B
 from rackforge.engine import Context, Options, load_design
 from tests.conftest import ROOT, load_seed
 

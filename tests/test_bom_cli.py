@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from rackforge.cli import main
+from rackforge.cli.app import main
 from tests.conftest import ROOT, seed_files
 
 G = str(ROOT / "seeds" / "gb200-nvl72.json")

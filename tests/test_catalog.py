@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from rackforge.catalog import default_catalog, resolve_generation
+from rackforge.model.catalog import default_catalog, resolve_generation
 from tests.conftest import ROOT
 
 
@@ -66,7 +66,7 @@ def test_wheel_ships_the_catalog(tmp_path):
     names = zipfile.ZipFile(whl).namelist()
     for p in (ROOT / "catalogs").rglob("*.yaml"):
         assert f"rackforge/_catalogs/{p.relative_to(ROOT / 'catalogs').as_posix()}" in names
-    assert "rackforge/units.txt" in names
+    assert "rackforge/model/units.txt" in names
     # run from the unpacked wheel in another folder: the packaged catalog is found
     site = tmp_path / "site"
     zipfile.ZipFile(whl).extractall(site)

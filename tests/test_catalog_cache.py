@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rackforge import catalog as C
-from rackforge import catalog_cache as cc
+from rackforge.model import catalog as C
+from rackforge.model import catalog_cache as cc
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rackforge.config import ConfigCache, find_config, glob_regex, load_config, locate
+from rackforge.engine.config import ConfigCache, find_config, glob_regex, load_config, locate
 from rackforge.errors import InputError
 
 

@@ -2,18 +2,18 @@
 worse than the hand-built seed on the objective; infeasible requirements are explained; --set overrides.
 
 The yardsticks are independent of the configurator: the seeds (hand-built reference designs) and their BOM as
-``rackforge.bom`` computes it from the written file, the engine's own validation, and hand calculations from the
+``rackforge.features.bom`` computes it from the written file, the engine's own validation, and hand calculations from the
 catalog figures written out in the tests.
 """
 import json
 
 import pytest
 
-from rackforge.cli import main
-from rackforge.configure import Infeasible, configure
+from rackforge.cli.app import main
+from rackforge.features.configure import Infeasible, configure
 from rackforge.engine import Context, Options, load_design, run_rules
 from rackforge.errors import InputError
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from tests.conftest import ROOT
 
 SEEDS = {
@@ -28,7 +28,7 @@ SEEDS = {
 def figures(path):
     """(findings at warning or worse, BOM cost USD, IT power W, mass kg, domestic share, accelerator packages)
     of a design file, from the engine and the BOM module alone."""
-    B = pytest.importorskip("rackforge.bom")
+    B = pytest.importorskip("rackforge.features.bom")
 
     ld = load_design(str(path))
     ctx = Context(ld, Options())

@@ -168,7 +168,7 @@ def test_rear_door_takes_air_heat_off_the_room(write_design):
 
 
 def test_analyze_json_has_a_cooling_section(capsys):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     with pytest.raises(SystemExit) as exc:
         main(["analyze", "--format", "json", G])

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from rackforge.cli import main
-from rackforge.diff import diff, figures_of
+from rackforge.cli.app import main
+from rackforge.features.diff import diff, figures_of
 from tests.conftest import ROOT
 
 GB200 = str(ROOT / "seeds" / "gb200-nvl72.json")

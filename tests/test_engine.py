@@ -68,7 +68,7 @@ def test_generation_override(tmp_path, gb200):
 
 
 def test_exit_codes_and_fail_on(tmp_path, gb200, capsys):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     p = tmp_path / "d.json"
     p.write_text(json.dumps(gb200))
@@ -87,7 +87,7 @@ def test_exit_codes_and_fail_on(tmp_path, gb200, capsys):
 
 
 def test_warning_passes_unless_fail_on_warning(tmp_path, h100, capsys):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     ms = h100["templates"]["h100-rack"]["mounts"]
     next(m for m in ms if m["id"] == "mgmt")["u"] = 33

@@ -5,10 +5,10 @@ import re
 import pytest
 
 from rackforge.api import validate
-from rackforge.catalog import default_catalog, resolve_generation
-from rackforge.cli import main
-from rackforge.findings import Severity
-from rackforge.schema.generation import REQUIREMENT_SECTIONS, requirement_fields
+from rackforge.model.catalog import default_catalog, resolve_generation
+from rackforge.cli.app import main
+from rackforge.model.findings import Severity
+from rackforge.model.schema.generation import REQUIREMENT_SECTIONS, requirement_fields
 from tests.conftest import ROOT, seed_files
 
 GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb300-nvl72", "vr-nvl72", "rubin-ultra-kyber"]
@@ -34,7 +34,7 @@ def test_no_requirement_ignored():
 def test_five_generations_in_catalog_order():
     cat = default_catalog()
     assert [p for p in cat.problems if "generations" in p.file] == []
-    from rackforge.matrix import concrete_generations
+    from rackforge.features.matrix import concrete_generations
 
     assert concrete_generations(cat) == GENERATIONS
     assert cat.generations["ai-base"].year is None   # a base profile, not a target

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from rackforge.cli import main
-from rackforge.findings import Finding, Severity
-from rackforge.matrix import binding, compute, describe_miss, fmt_quantity, render_markdown
+from rackforge.cli.app import main
+from rackforge.model.findings import Finding, Severity
+from rackforge.features.matrix import binding, compute, describe_miss, fmt_quantity, render_markdown
 from tests.conftest import ROOT, seed_files
 from tests.test_generations import GENERATIONS
 

@@ -226,7 +226,7 @@ def _network_json(path):
 
 @pytest.mark.parametrize("name", ["seeds/gb200-nvl72.json", "seeds/hgx-h100-air.yaml", "fabric"])
 def test_expand_round_trip(name, tmp_path):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     src = fabric(tmp_path) if name == "fabric" else ROOT / name
     out = tmp_path / ("expanded" + (".json" if str(src).endswith(".json") else ".yaml"))
@@ -243,7 +243,7 @@ def test_expand_round_trip(name, tmp_path):
 
 def test_expand_names_every_link(tmp_path):
     from rackforge.engine import load_design
-    from rackforge.expand import expand_design
+    from rackforge.features.expand import expand_design
 
     data = expand_design(load_design(str(ROOT / "seeds" / "gb200-nvl72.json")))
     links = data["templates"]["nvl72"]["links"]
@@ -258,7 +258,7 @@ def test_expand_names_every_link(tmp_path):
 
 
 def test_expand_refuses_a_pattern_that_does_not_fit(gb200, write_design, capsys):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     gb200["templates"]["nvl72"]["patterns"][0]["switches"] = "st[1-4]"
     with pytest.raises(SystemExit) as exc:

@@ -110,7 +110,7 @@ def test_many_designs_hint_takes_the_numba_path_with_the_same_answer(write_desig
 
 def test_validate_command_sets_the_hint_for_its_files_and_restores_it(write_design, monkeypatch):
     from rackforge import engine
-    from rackforge.cli import main
+    from rackforge.cli.app import main
     from rackforge.lowering import power
 
     seen = []

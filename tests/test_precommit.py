@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rackforge.hooks import HOOKS
+from rackforge.gen.hooks import HOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
 

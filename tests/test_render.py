@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rackforge.cli import main
+from rackforge.cli.app import main
 from rackforge.engine import Context, Options, load_design, run_rules
-from rackforge.render import data
-from rackforge.render.svg import MARGIN_STOPS, columns_for, elevation_svg
+from rackforge.features.render import data
+from rackforge.features.render.svg import MARGIN_STOPS, columns_for, elevation_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 GB200, H100 = "seeds/gb200-nvl72.json", "seeds/hgx-h100-air.yaml"
@@ -349,7 +349,7 @@ def test_hall_report_stays_small(write_design, gb200, tmp_path, capsys):
 
 
 def test_json_keys_become_units():
-    from rackforge.render.html import fmt_cell, head_cell
+    from rackforge.features.render.html import fmt_cell, head_cell
 
     assert head_cell("flow_m3_s") == "flow [L/min]" and fmt_cell("flow_m3_s", 1e-3) == "60.0"
     assert head_cell("it_power_w") == "it power [kW]" and fmt_cell("it_power_w", 117240.0) == "117.24"
@@ -360,7 +360,7 @@ def test_json_keys_become_units():
 
 def test_report_shows_a_cooling_analysis(monkeypatch, tmp_path):
     """With a cooling analysis present the section gets the branch chart and the tables."""
-    from rackforge.render.html import report_html
+    from rackforge.features.render.html import report_html
 
     fake = {"loops": [{"loop": "tcs", "supply_temperature_c": 35.0}],
             "branches": [{"mount": f"ct{i:02d}", "flow_m3_s": 2e-5 * i, "min_flow_m3_s": 1e-4,

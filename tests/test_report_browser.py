@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rackforge.cli import main
+from rackforge.cli.app import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")

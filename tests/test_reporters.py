@@ -12,7 +12,7 @@ import yaml
 from rackforge.api import validate
 from rackforge.engine import Options, Result
 from rackforge.errors import InputError
-from rackforge.findings import Finding, Severity
+from rackforge.model.findings import Finding, Severity
 from rackforge.reporters import REPORTERS
 from rackforge.reporters.github import escape_data, escape_property
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from rackforge.api import analyze, validate
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from tests.conftest import seed_files
 
 
@@ -42,7 +42,7 @@ def test_h100_analysis_by_hand():
 
 
 def test_analyze_json_keys_carry_units(capsys):
-    from rackforge.cli import main
+    from rackforge.cli.app import main
 
     with pytest.raises(SystemExit) as exc:
         main(["analyze", "--format", "json", "seeds/gb200-nvl72.json"])

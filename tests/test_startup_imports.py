@@ -18,9 +18,9 @@ from tests.conftest import seed_files
 HEAVY = ("numba", "scipy", "networkx", "pint", "CoolProp")
 PROBE = """
 import json, sys
-import rackforge.cli
+import rackforge.cli.app
 try:
-    rackforge.cli.main(["validate", "-f", "json", *sys.argv[1:]])
+    rackforge.cli.app.main(["validate", "-f", "json", *sys.argv[1:]])
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"code": code, "heavy": sorted(m for m in %r if m in sys.modules)}), file=sys.stderr)

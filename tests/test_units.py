@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from rackforge.units import UnitError, parse, pint_unit_info, TABLE_SPELLINGS
-from rackforge._unit_table import UNITS
+from rackforge.model.units import UnitError, parse, pint_unit_info, TABLE_SPELLINGS
+from rackforge.model._unit_table import UNITS
 
 
 @pytest.mark.parametrize("text,dim,si", [

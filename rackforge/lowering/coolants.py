@@ -78,7 +78,7 @@ def generate_table() -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool
-    from rackforge.fileio import atomic_write
+    from rackforge.io.fileio import atomic_write
 
     atomic_write(TABLE_PATH, generate_table())
     print(f"wrote {TABLE_PATH.name}")

@@ -67,7 +67,7 @@ from typing import Any
 
 import numpy as np
 
-from rackforge.model import IT_KINDS, MountInfo, RackDef, mount_power
+from rackforge.model.resolved import IT_KINDS, MountInfo, RackDef, mount_power
 
 #: Exponent m of the plate resistance's flow dependence R = R_nom (q/q_nom)^-m (assumption, see module doc).
 RTH_FLOW_EXPONENT = 0.5

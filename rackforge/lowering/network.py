@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from rackforge.rules import Hit
+from rackforge.model.findings import Hit
 from rackforge.topology import checks as tchecks
 from rackforge.topology import geometry as tgeo
 from rackforge.topology import graph as tgraph

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from rackforge.model import IT_KINDS, mount_power
+from rackforge.model.resolved import IT_KINDS, mount_power
 
 SQRT3 = math.sqrt(3.0)
 
@@ -180,7 +180,7 @@ def _curve(t: _Tmpl, part) -> str:
 
 
 def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
-    from rackforge.analysis import shelf_modules
+    from rackforge.model.resolved import shelf_modules
 
     cat = ctx.catalog
     t = _Tmpl(rd.key)

@@ -1,6 +1,6 @@
 """Supply-chain lowering: the design's bill of materials and the figures the RF5xx rules and ``analyze`` read.
 
-``analyze(ctx)`` builds the BOM once (:func:`rackforge.bom.build`: per rack definition x instances, plus parts
+``analyze(ctx)`` builds the BOM once (:func:`rackforge.lowering.bom.build`: per rack definition x instances, plus parts
 shared by the design) and derives from it, over every part that is bought (included parts ride with their host):
 
 - cost-weighted domestic content: the share of cost (of the parts whose origin is known) made in one of the
@@ -17,11 +17,11 @@ from typing import Any
 
 
 class SupplyChainResult:
-    """``ctx.supply_chain``: ``bom`` (:class:`rackforge.bom.DesignBom`), ``parts`` (one line per part number over
-    the design), ``figures`` (dict, see :func:`rackforge.bom.figures`)."""
+    """``ctx.supply_chain``: ``bom`` (:class:`rackforge.lowering.bom.DesignBom`), ``parts`` (one line per part number over
+    the design), ``figures`` (dict, see :func:`rackforge.lowering.bom.figures`)."""
 
     def __init__(self, ctx) -> None:
-        from rackforge import bom
+        from rackforge.lowering import bom
 
         self.bom = bom.build(ctx)
 
@@ -36,19 +36,19 @@ class SupplyChainResult:
 
     @functools.cached_property
     def figures(self) -> dict[str, Any]:
-        from rackforge.bom import figures
+        from rackforge.lowering.bom import figures
 
         return figures(self.bom)
 
     def to_json(self) -> dict[str, Any]:
-        from rackforge.bom import _rnd, totals
+        from rackforge.lowering.bom import round6, totals
 
         t = totals(self.parts)
         return {
             "parts": len(self.parts),
             "parts_bought": len(self.bought),
             "units": sum(ln.qty for ln in self.bought),
-            "mass_kg": _rnd(t["mass_kg"]),
+            "mass_kg": round6(t["mass_kg"]),
             **self.figures,
             "notes": list(self.bom.notes),
         }

@@ -5,10 +5,10 @@ import json
 from collections import Counter
 from typing import Any
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 
 
-def _summary(results, errors) -> str:
+def summary(results, errors) -> str:
     counts = Counter(f.severity for r in results for f in r.findings)
     n_files = len(results) + len(errors)
     parts = [f"{counts[Severity.ERROR]} error(s)", f"{counts[Severity.WARNING]} warning(s)"]
@@ -27,7 +27,7 @@ def concise(results, errors, *, statistics: bool = False, color: bool = False, *
             lines.append(f"{f.location()}: {f.code} [{f.severity}] {f.message}")
     if statistics:
         lines.extend(_stats(results))
-    lines.append(_summary(results, errors))
+    lines.append(summary(results, errors))
     return "\n".join(lines) + "\n"
 
 
@@ -67,7 +67,7 @@ def text(results, errors, *, statistics: bool = False, color: bool = False, **_:
     if statistics:
         for line in _stats(results):
             con.print(line)
-    con.print(_summary(results, errors))
+    con.print(summary(results, errors))
     return buf.getvalue()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from rackforge.reporters._common import STDIN, relative_path
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -37,7 +37,7 @@ def annotation(kind: str, message: str, *, file: str | None = None, line: int | 
 
 
 def github(results, errors, **_: Any) -> str:
-    from rackforge.reporters.basic import _summary
+    from rackforge.reporters.basic import summary
 
     lines = []
     for e in errors:
@@ -52,5 +52,5 @@ def github(results, errors, **_: Any) -> str:
             if f.file == STDIN:  # no file to annotate: say where in the message
                 where, msg = {}, f"{STDIN}:{f.line}:{f.col}: {msg}"
             lines.append(annotation(COMMAND[f.severity], msg, title=f"{f.code} {f.name}", **where))
-    lines.append(_summary(results, errors))
+    lines.append(summary(results, errors))
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from rackforge.reporters._common import fingerprint, relative_path
 
 SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}

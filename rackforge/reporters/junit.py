@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

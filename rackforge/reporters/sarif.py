@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from rackforge.reporters._common import STDIN, fingerprint, relative_path, repo_base
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, NamedTuple
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Hit, Severity  # noqa: F401 (Hit: what a rule yields)
 
 AREAS = {
     "0": "input", "1": "physical", "2": "power", "3": "cooling", "4": "network", "5": "supply-chain",
@@ -31,17 +31,6 @@ RULE_MODULES = (
 )
 
 
-class Hit(NamedTuple):
-    pointer: str
-    message: str
-    hint: str | None = None
-    severity: Severity | None = None
-    file: str | None = None
-    # optional margin against a generation requirement: dotted path, the design's value, the limit (SI, `unit`)
-    requirement: str | None = None
-    value: float | None = None
-    limit: float | None = None
-    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 (:mod:`rackforge.lowering.cooling`), computed once per design; every finding points at the rack definition."""
 from __future__ import annotations
 
-from rackforge.findings import Severity
+from rackforge.model.findings import Severity
 from rackforge.rules import Hit, rule
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import fnmatch
 from typing import Iterator
 
-from rackforge.model import IT_KINDS
+from rackforge.model.resolved import IT_KINDS
 from rackforge.rules import Hit, rule
-from rackforge.schema.catalog import MOUNTABLE_KINDS
+from rackforge.model.schema.catalog import MOUNTABLE_KINDS
 
 
 @rule("RF001", "schema-violation", "error", "A field is missing, unknown, of the wrong type, or a quantity has "

@@ -330,7 +330,7 @@ def pump_pressure_rise(pump_c, q_total, n_active):
 # ----------------------------------------------------------------------------------------------
 
 
-def _f64(x, n=None, name=""):
+def as_f64(x, n=None, name=""):
     a = np.asarray(x, dtype=np.float64)
     if n is not None:
         if a.ndim == 0:
@@ -409,7 +409,7 @@ def build_network(
     ----------
     Todini & Pilati (1988), network formulation (links, nodes, incidence).
     """
-    br_a = _f64(br_a)
+    br_a = as_f64(br_a)
     n = br_a.shape[0]
     if n < 1:
         raise ValueError("a loop needs at least one branch")
@@ -417,7 +417,7 @@ def build_network(
     if br_ptr.shape != (n + 1,) or br_ptr[0] != 0 or np.any(np.diff(br_ptr) < 0):
         raise ValueError("br_ptr must be non-decreasing CSR offsets of shape (n+1,) starting at 0")
     npipe = int(br_ptr[-1])
-    pump_c = _f64(pump_c)
+    pump_c = as_f64(pump_c)
     if pump_c.shape != (3,):
         raise ValueError("pump_c must have 3 coefficients")
     net = HydraulicNetwork(
@@ -428,22 +428,22 @@ def build_network(
         n_running=int(n_pumps if n_running is None else n_running),
         cdu_a=float(cdu_a),
         cdu_b=float(cdu_b),
-        sup_d=_f64(sup_d, n, "sup_d"),
-        sup_len=_f64(sup_len, n, "sup_len"),
-        sup_eps=_f64(sup_eps, n, "sup_eps"),
-        sup_k=_f64(sup_k, n, "sup_k"),
-        ret_d=_f64(ret_d, n, "ret_d"),
-        ret_len=_f64(ret_len, n, "ret_len"),
-        ret_eps=_f64(ret_eps, n, "ret_eps"),
-        ret_k=_f64(ret_k, n, "ret_k"),
+        sup_d=as_f64(sup_d, n, "sup_d"),
+        sup_len=as_f64(sup_len, n, "sup_len"),
+        sup_eps=as_f64(sup_eps, n, "sup_eps"),
+        sup_k=as_f64(sup_k, n, "sup_k"),
+        ret_d=as_f64(ret_d, n, "ret_d"),
+        ret_len=as_f64(ret_len, n, "ret_len"),
+        ret_eps=as_f64(ret_eps, n, "ret_eps"),
+        ret_k=as_f64(ret_k, n, "ret_k"),
         reverse_return=bool(reverse_return),
         br_ptr=br_ptr,
-        bp_d=_f64(bp_d, npipe, "bp_d"),
-        bp_len=_f64(bp_len, npipe, "bp_len"),
-        bp_eps=_f64(bp_eps, npipe, "bp_eps"),
-        bp_k=_f64(bp_k, npipe, "bp_k"),
+        bp_d=as_f64(bp_d, npipe, "bp_d"),
+        bp_len=as_f64(bp_len, npipe, "bp_len"),
+        bp_eps=as_f64(bp_eps, npipe, "bp_eps"),
+        bp_k=as_f64(bp_k, npipe, "bp_k"),
         br_a=br_a,
-        br_b=_f64(br_b, n, "br_b"),
+        br_b=as_f64(br_b, n, "br_b"),
         p_suction=float(p_suction),
     )
     if net.rho <= 0 or net.mu <= 0:

@@ -74,7 +74,7 @@ from rackforge.solvers.hydraulic_network import (  # noqa: F401
     PSI_PA,
     HydraulicNetwork,
     HydraulicSolution,
-    _f64,
+    as_f64,
     build_network,
     fit_component_curve,
     fit_pump_curve,

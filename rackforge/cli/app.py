@@ -1,0 +1,212 @@
+"""The command line: a thin layer over the engine and the reporters.
+
+``main()`` answers ``--version`` before anything heavy is imported.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# One module per command in rackforge/commands/, each with register(app). Add a command: a module + a name here.
+COMMANDS = ["validate", "analyze", "rules", "schema", "generations", "render", "report", "matrix", "diff", "bom", "expand", "configure"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["--version"], ["-V"]):
+        from rackforge._version import __version__
+
+        print(f"rackforge {__version__}")
+        raise SystemExit(0)
+    app = build_app()
+    try:
+        app(args=args, prog_name="rackforge", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover
+        raise SystemExit(130)
+
+
+DESIGN_MARK = re.compile(r'(?m)^\s*\{?\s*"?rackforge"?\s*:')
+
+
+def expand_paths(paths: list[str]) -> tuple[list[str], list]:
+    """Files as given; folders searched for design files (JSON/YAML with a top-level 'rackforge' key)."""
+    from rackforge.io.document import DESIGN_SUFFIXES
+    from rackforge.errors import InputError
+
+    files: list[str] = []
+    errors: list = []
+    for p in paths:
+        if p == "-":
+            files.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            found = []
+            for f in sorted(path.rglob("*")):
+                if f.suffix.lower() in DESIGN_SUFFIXES and f.is_file() and not any(
+                        part.startswith(".") for part in f.relative_to(path).parts):
+                    try:
+                        head = f.read_text(encoding="utf-8", errors="replace")[:4096]
+                    except OSError:
+                        continue
+                    if DESIGN_MARK.search(head):
+                        found.append(str(f))
+            if not found:
+                errors.append(InputError("folder holds no design files (JSON or YAML with a top-level "
+                                         "'rackforge' key)", file=p))
+            files.extend(found)
+        else:
+            files.append(p)
+    return files, errors
+
+
+def build_app():
+    import typer
+
+    app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                      help="Validate, analyse and configure AI data-center rack designs.",
+                      context_settings={"help_option_names": ["-h", "--help"]})
+
+    @app.callback()
+    def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.")):
+        if version:
+            from rackforge._version import __version__
+
+            print(f"rackforge {__version__}")
+            raise typer.Exit(0)
+
+    for name in COMMANDS:
+        importlib.import_module(f"rackforge.cli.commands.{name}").register(app)
+    return app
+
+
+def usage(msg: str):
+    import typer
+
+    print(f"rackforge: error: {msg}", file=sys.stderr)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def fail_input(exc):
+    import typer
+
+    print(exc.render(), file=sys.stderr)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def load_design_or_exit(path: str, opts, purpose: str):
+    """Load a design for a command that needs a schema-valid one (render, report): exit 2 when unreadable, 1 when
+    it does not match the schema, naming the first problems and ``purpose`` ("it cannot be drawn")."""
+    import typer
+
+    from rackforge.engine import load_design
+    from rackforge.errors import InputError
+
+    try:
+        ld = load_design(path, catalogs=opts.catalogs, generation=opts.generation)
+    except InputError as exc:
+        fail_input(exc)
+    if ld.design is None:
+        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
+        print(f"{ld.doc.path}: error: the design does not match the schema, so {purpose}: {msgs}; run "
+              "'rackforge validate' for details", file=sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS)
+    return ld
+
+
+def emit(text: str, output: str | None) -> None:
+    if output:
+        from rackforge.io.fileio import atomic_write
+
+        atomic_write(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def analysis_text(data: dict) -> str:
+    lines = [f"design {data['design']!r}  generation {data['generation']}  operating point {data['operating_point']}"]
+    t = data["totals"]
+    lines.append(f"  racks {t.get('racks', 0)}   accelerators {t.get('accelerator_packages', 0)} packages / "
+                 f"{t.get('accelerator_dies', 0)} dies   mass {t.get('mass_kg', 0):,.0f} kg   IT power max "
+                 f"{t.get('it_power_max_w', 0) / 1000:,.1f} kW")
+    for r in data["racks"]:
+        lines.append(f"  rack {r['definition']} x{r['instances']}: frame {r['frame']}, {r['rack_units_used']}/"
+                     f"{r['rack_units_total']} units, {r['mass_kg']:,.0f} kg, IT idle/typical/max/peak "
+                     f"{r['it_power_idle_w'] / 1000:,.1f}/{r['it_power_typical_w'] / 1000:,.1f}/"
+                     f"{r['it_power_max_w'] / 1000:,.1f}/{r['it_power_peak_w'] / 1000:,.1f} kW")
+        kinds = ", ".join(f"{k} {v}" for k, v in r["parts_by_kind"].items())
+        lines.append(f"    parts: {kinds}")
+    lines += _power_text(data.get("power") or {})
+    lines += _cooling_text(data.get("cooling"))
+    return "\n".join(lines) + "\n"
+
+
+def _power_text(p: dict) -> list[str]:
+    """The short power table of `rackforge analyze` (first instance of each rack definition)."""
+    if not p.get("modelled"):
+        return []
+    kw = lambda w: f"{(w or 0) / 1000:,.1f}"  # noqa: E731
+    out = [f"  power ({p['solver']} solver, {p['scenarios']} scenarios): facility input {kw(p['facility_input_w'])} kW"
+           f" = IT {kw(p['it_load_w'])} + PSU loss {kw(p['psu_loss_w'])} + busbar loss {kw(p['busbar_loss_w'])} kW"]
+    for f in p.get("feeds", []):
+        cur = "/".join(f"{x:.0f}" for x in f["line_current_a"]) if f["line_current_a"] else f"{f['current_a']:.0f}"
+        out.append(f"    feed {f['name']:<12} {kw(f['input_w']):>8} kW  {cur} A of {f['limit_a']:.0f} A "
+                   f"({f['loading']:.0%}; worst {f['worst_loading']:.0%} under {f['worst_scenario']})")
+    for g in p.get("shelves", []) + p.get("servers", [])[:8]:
+        lf = f"{g['psu_load_fraction_max']:.0%}" if g.get("psu_rating_w") else "-"
+        out.append(f"    {g['kind']:<6} {g['rack']}/{g['name']:<10} {g['psus']} PSU  {kw(g['output_w']):>8} kW out  "
+                   f"PSU load {lf}")
+    if p.get("min_tap_voltage"):
+        t = p["min_tap_voltage"]
+        out.append(f"    lowest tap {t['load']} {t['voltage_v']:.2f} V (min {t['minimum_v']:.1f} V)")
+    w = p.get("worst_scenario")
+    if w:
+        out.append(f"    worst fault: {w['scenario']} (margin {w['margin']:.1%}"
+                   + (f", unserved {kw(w['unserved_w'])} kW" if w["unserved_w"] else "") + ")")
+    return out
+
+
+def _cooling_text(c: dict | None) -> list[str]:
+    """The short cooling table of `rackforge analyze`: per loop its CDU, temperatures, flows and worst fault; per
+    rack the heat split and airflow."""
+    if not c:
+        return []
+    out = []
+    for lp in c.get("loops", []):
+        head = (f"  cooling loop {lp['definition']}/{lp['loop']}: {lp['cdu']} ({lp['cdu_placement']}, share "
+                f"{lp['cdu_share']:g}), {lp['coolant']}")
+        if not lp.get("solved"):
+            out.append(f"{head}: not solved ({lp.get('not_solved_because')})")
+            continue
+        out.append(f"{head}, {lp.get('solver')} solver")
+        pump = lp.get("pump") or {}
+        out.append(f"    liquid {lp['heat_to_liquid_w'] / 1e3:,.1f} kW of {lp['cdu_capacity_w'] / 1e3:,.1f} kW capacity,"
+                   f" supply {lp['supply_temperature_c']:.1f} degC, return {lp['return_temperature_c']:.1f} degC, "
+                   f"pumps {(pump.get('flow_m3_s') or 0) * 6e4:,.1f} L/min at "
+                   f"{(pump.get('pressure_rise_pa') or 0) / 1e3:,.0f} kPa")
+        br = lp.get("branches") or []
+        flows = [b["flow_m3_s"] * 6e4 for b in br if b.get("flow_m3_s") is not None]
+        margins = [b["case_temperature_margin_k"] for b in br if b.get("case_temperature_margin_k") is not None]
+        if flows:
+            out.append(f"    {len(br)} branches: {min(flows):.2f}-{max(flows):.2f} L/min"
+                       + (f", least case-temperature margin {min(margins):.1f} K" if margins else ""))
+        w = lp.get("worst_scenario")
+        if w and w.get("case_temperature_margin_k") is not None:
+            out.append(f"    worst fault: {w['scenario']} (case-temperature margin "
+                       f"{w['case_temperature_margin_k']:.1f} K)")
+    for r in c.get("racks", []):
+        share = r.get("liquid_share")
+        out.append(f"  cooling rack {r['definition']}: {r['heat_to_liquid_w'] / 1e3:,.1f} kW to liquid, "
+                   f"{r['heat_to_air_w'] / 1e3:,.1f} kW to air" + (f" ({share:.0%} liquid)" if share is not None else "")
+                   + f", airflow {r['airflow_needed_m3_s'] / 4.719474e-4:,.0f} of "
+                   f"{r['airflow_available_m3_s'] / 4.719474e-4:,.0f} CFM, exhaust {r['exhaust_temperature_c']:.1f} degC")
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

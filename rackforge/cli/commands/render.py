@@ -1,0 +1,51 @@
+"""`rackforge render`: rack elevations as SVG."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from rackforge.cli.app import emit, usage, load_design_or_exit
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(render)
+
+
+def render(
+    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    rack: List[str] = typer.Option([], "--rack", "-r", help="A rack id, template name or row to draw "
+                                   "(repeatable; a row draws its racks side by side). Default: one elevation "
+                                   "per rack definition."),
+    face: str = typer.Option("front", "--face", help="front or rear (rear shows busbars and manifolds)."),
+    overlay: str = typer.Option("none", "--overlay", help="none (colour by kind), power, thermal or findings."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the SVG to FILE (atomically); "
+                                         "default stdout."),
+    generation: Optional[str] = typer.Option(None, "--generation", "-g"),
+    catalog: List[str] = typer.Option([], "--catalog", "-c", help="Extra catalog file (repeatable)."),
+    operating_point: Optional[str] = typer.Option(None, "--operating-point", help="idle, typical, max or peak."),
+):
+    """Draw rack elevations as SVG: rack-unit scale, one labelled box per mount, optional overlay and legend."""
+    from rackforge.features.render.svg import FACES, OVERLAYS
+
+    if face not in FACES:
+        usage(f"unknown face {face!r}: expected front or rear")
+    if overlay not in OVERLAYS:
+        usage(f"unknown overlay {overlay!r}: expected one of {', '.join(OVERLAYS)}")
+    if operating_point not in (None, "idle", "typical", "max", "peak"):
+        usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
+    from rackforge.engine import Context, Options, run_rules
+    from rackforge.features.render.svg import columns_for, elevation_svg
+
+    opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
+    ld = load_design_or_exit(path, opts, "it cannot be drawn")
+    try:
+        columns = columns_for(ld.resolved, rack)
+    except ValueError as exc:
+        usage(f"{ld.doc.path}: --rack: {exc}")
+    if not columns:
+        usage(f"{ld.doc.path}: the design has no racks to draw")
+    ctx = Context(ld, opts)
+    findings = run_rules(ld, opts, ctx) if overlay == "findings" else None
+    caption = f"{ld.design.name}: {face} view, overlay {overlay}"
+    emit(elevation_svg(ctx, columns, face=face, overlay=overlay, findings=findings, caption=caption), output)

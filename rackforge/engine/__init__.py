@@ -1,0 +1,303 @@
+"""The engine: load a design, resolve it against the catalogs and its generation, run the rules.
+
+CLI -> engine -> rules -> solvers/topology/catalog/schema/units. The engine knows no output format.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from rackforge.model.catalog import (
+    Catalog, Problem, ResolvedGeneration, validation_problems, default_catalog, load_catalog_file,
+    resolve_catalog_path, resolve_generation,
+)
+from rackforge.io.document import Document, load_document
+from rackforge.errors import InputError
+from rackforge.model.findings import Finding, Severity
+from rackforge.model.resolved import Resolved, resolve
+from rackforge.rules import Hit, Rule, all_rules, matches
+
+
+#: Designs one process is about to analyse from which the power and cooling analyses take their numba path
+#: for every design, even small ones. Importing numba and loading its cached kernels costs ~0.5 s once per
+#: process (more on a busy machine); the numpy reference path costs ~10 ms more per seed design. Measured
+#: (2 cores, load ~1.3-1.7; ``rackforge validate`` on the first N of a rotation of the five seeds, fresh
+#: process, median of 5, each path forced): N=24 1.12 s reference / 1.36 s numba, N=32 1.36 / 1.48,
+#: N=40 1.63 / 1.60, N=48 1.91 / 1.83, N=60 2.32 / 2.03: they cross at about 38 designs.
+NUMBA_MIN_DESIGNS = 38
+
+_expected_designs = 1
+
+
+def expect_designs(n: int) -> int:
+    """Tell the engine how many designs this process is about to analyse; returns the previous hint.
+
+    A process-wide hint (default 1) read when a :class:`Context` is made: with ``n >=``
+    :data:`NUMBA_MIN_DESIGNS` every design's power and cooling analyses use the numba solvers (``Context.
+    prefer_numba``), whose one-time load then pays for itself. Results do not depend on it: the numba and
+    reference paths agree to 1e-9 (power) and 1e-6 (cooling) in the tests. ``rackforge validate`` sets it to
+    its number of files and restores the previous value when done; API users validating many designs may
+    do the same.
+    """
+    global _expected_designs
+    prev, _expected_designs = _expected_designs, max(int(n), 1)
+    return prev
+
+
+@dataclass
+class Options:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    generation: str | None = None
+    catalogs: tuple[str, ...] = ()
+    operating_point: str | None = None
+    today: _dt.date | None = None
+
+
+@dataclass
+class LoadedDesign:
+    """A design file read, schema-checked and resolved (``design`` is None when the schema check failed)."""
+
+    doc: Document
+    design: Any | None
+    catalog: Catalog
+    problems: list[Problem] = field(default_factory=list)
+    resolved: Resolved | None = None
+    generation: ResolvedGeneration | None = None
+    generation_id: str | None = None
+
+
+def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | None = None) -> LoadedDesign:
+    """Read and check a design file. Raises :class:`InputError` (exit 2) for unreadable input."""
+    from pydantic import ValidationError
+
+    from rackforge.model.schema.design import Design
+
+    doc = load_document(path)
+    problems: list[Problem] = []
+    for ptr, key in doc.duplicates:
+        problems.append(Problem("RF003", f"key {key!r} appears twice in the same mapping; the last one would "
+                                "silently win", doc, doc.path, ptr, hint="remove or rename one of them"))
+    catalog = default_catalog()
+    if not isinstance(doc.data, dict):
+        problems.append(Problem("RF001", "a design is a mapping with 'rackforge', 'name', 'generation' and racks",
+                                doc, doc.path, ""))
+        return LoadedDesign(doc, None, catalog, problems)
+    # extra catalogs: from the command line, then those the design names (paths confined to its repository)
+    extra = list(catalogs)
+    named = doc.data.get("catalogs", [])
+    paths = [resolve_catalog_path(c, None, from_cli=True) for c in extra]
+    if isinstance(named, list):
+        for i, c in enumerate(named):
+            if isinstance(c, str):
+                try:
+                    paths.append(resolve_catalog_path(c, doc.path))
+                except InputError as exc:
+                    exc.pointer = f"/catalogs/{i}"
+                    exc.line, exc.col = doc.locate(exc.pointer)
+                    raise
+    if paths:
+        catalog = catalog.merged(Catalog())
+        for p in paths:
+            catalog.add(load_catalog_file(str(p)))
+    try:
+        design = Design.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, doc))
+        return LoadedDesign(doc, None, catalog, problems)
+    ld = LoadedDesign(doc, design, catalog, problems)
+    ld.resolved = resolve(design, catalog)
+    gid = generation or design.generation
+    ld.generation_id = gid
+    if gid in catalog.generations:
+        ld.generation = resolve_generation(gid, catalog)
+    return ld
+
+
+class Context:
+    """What a rule sees: the resolved design, its generation, and analyses computed on first use."""
+
+    def __init__(self, ld: LoadedDesign, options: Options) -> None:
+        self.ld = ld
+        self.doc = ld.doc
+        self.design = ld.design
+        self.catalog = ld.catalog
+        self.r: Resolved = ld.resolved  # type: ignore[assignment]
+        self.gen = ld.generation.gen if ld.generation else None
+        self.options = options
+        op = options.operating_point or (self.design.operating_point if self.design else None)
+        if op is None and self.gen is not None and self.gen.power.operating_point:
+            op = self.gen.power.operating_point
+        self.op: str = op or "max"
+        #: numba for the power and cooling solvers even for a small design (see :func:`expect_designs`)
+        self.prefer_numba: bool = _expected_designs >= NUMBA_MIN_DESIGNS
+
+    def req(self, path: str) -> Any:
+        """A generation requirement by dotted path, or None (no generation, or not required)."""
+        if self.gen is None:
+            return None
+        section, name = path.split(".", 1)
+        return getattr(getattr(self.gen, section), name)
+
+    def req_ptr(self, path: str) -> str:
+        return path
+
+    @functools.cached_property
+    def physical(self):
+        from rackforge.engine.analysis import physical_summary
+
+        return physical_summary(self)
+
+    # Area analyses: each is computed on first use by ``rackforge.lowering.<area>.analyze(ctx)``, which lowers
+    # the design into plain arrays, runs the pure solvers and returns a result object that rules read and
+    # ``analyze`` prints (its ``to_json()`` gives SI floats with units in the keys).
+    @functools.cached_property
+    def power(self):
+        return self._area("power")
+
+    @functools.cached_property
+    def cooling(self):
+        return self._area("cooling")
+
+    @functools.cached_property
+    def network(self):
+        return self._area("network")
+
+    @functools.cached_property
+    def supply_chain(self):
+        return self._area("supply_chain")
+
+    def _area(self, name: str):
+        import importlib
+
+        return importlib.import_module(f"rackforge.lowering.{name}").analyze(self)
+
+
+def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) -> list[Finding]:
+    """Run the selected rules. Pass ``ctx`` to reuse its analyses afterwards (``report`` draws from the same
+    power/cooling/network results the rules read, instead of computing them twice)."""
+    rules = all_rules()
+    findings: list[Finding] = []
+
+    def selected(code: str) -> bool:
+        if options.select and not matches(code, options.select):
+            return False
+        return not (options.ignore and matches(code, options.ignore))
+
+    for pr in [*ld.catalog.problems, *ld.problems]:
+        r = rules.get(pr.code)
+        if r and selected(pr.code):
+            findings.append(_finding(r, Hit(pr.pointer, pr.message, pr.hint, None, pr.file), pr.doc or ld.doc))
+    if ld.design is None:
+        return _located(findings, ld)
+    ctx = ctx if ctx is not None else Context(ld, options)
+    broken = False
+    for code, r in rules.items():
+        if r.check is None or not selected(code):
+            continue
+        if r.needs_generation and ctx.gen is None:
+            continue
+        if broken and code[2] in _MODELLED_AREAS:
+            continue
+        for hit in r.check(ctx):
+            f = _finding(r, hit, ld.doc)
+            findings.append(f)
+            if f.code in _INTEGRITY and f.severity == Severity.ERROR:
+                broken = True
+    findings = apply_waivers(findings, ctx, rules, selected, options.today)
+    return _located(findings, ld)
+
+
+# An unknown part, a duplicate id, a dangling reference or a part of the wrong kind makes the power, cooling,
+# network and supply-chain models meaningless (a renamed tray shows up as a missing GPU domain, an unpowered
+# load, ...). Once one of these is found, those areas are not judged: fix the input first, like a compiler that
+# stops after its parse errors. Physical checks (RF1xx) still run: they read each mount on its own.
+_INTEGRITY = frozenset({"RF002", "RF003", "RF004", "RF006"})
+_MODELLED_AREAS = "2345"
+
+
+def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:
+    return Finding(code=r.code, severity=hit.severity if hit.severity is not None else r.severity,
+                   message=hit.message, file=hit.file or doc.path, pointer=hit.pointer, hint=hit.hint, name=r.name,
+                   requirement=hit.requirement, value=hit.value, limit=hit.limit, unit=hit.unit)
+
+
+def _located(findings: list[Finding], ld: LoadedDesign) -> list[Finding]:
+    docs: dict[str, Document] = {ld.doc.path: ld.doc}
+    for f in findings:
+        doc = docs.get(f.file)
+        if doc is None:
+            try:
+                doc = docs[f.file] = load_document(f.file)
+            except InputError:
+                continue
+        f.line, f.col = doc.locate(f.pointer)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def apply_waivers(findings: list[Finding], ctx: Context, rules: dict[str, Rule], selected, today) -> list[Finding]:
+    """Drop waived findings; report expired and unused waivers (RF901, RF902)."""
+    waivers = ctx.design.waivers
+    if not waivers:
+        return findings
+    today = today or _dt.date.today()
+    used = [False] * len(waivers)
+    expired = [w.expires is not None and w.expires < today for w in waivers]
+    id_ptrs = _id_pointers(ctx)
+    kept = []
+    for f in findings:
+        waived = False
+        for i, w in enumerate(waivers):
+            if expired[i] or not f.code.startswith(w.rule) or f.code.startswith("RF9"):
+                continue
+            target = id_ptrs.get(w.target, w.target)
+            if f.pointer == target or f.pointer.startswith(target.rstrip("/") + "/") or target in ("", "/"):
+                waived = True
+                used[i] = True
+        if not waived:
+            kept.append(f)
+    for i, w in enumerate(waivers):
+        ptr = f"/waivers/{i}"
+        if expired[i] and selected("RF901"):
+            r = rules["RF901"]
+            kept.append(_finding(r, Hit(ptr + "/expires", f"waiver of {w.rule} on {w.target!r} expired on "
+                                        f"{w.expires.isoformat()}", "fix the finding or renew the waiver with "
+                                        "a new date and reason"), ctx.doc))
+        elif not used[i] and selected("RF902") and selected(w.rule):
+            r = rules["RF902"]
+            kept.append(_finding(r, Hit(ptr, f"waiver of {w.rule} on {w.target!r} matches no finding",
+                                        "remove the waiver: the problem it excused is gone"), ctx.doc))
+    return kept
+
+
+def _id_pointers(ctx: Context) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in ctx.r.defs:
+        for mi in d.mounts:
+            out.setdefault(mi.id, mi.ptr)
+            for inst in d.instances:
+                out.setdefault(f"{inst.id}/{mi.id}", mi.ptr)
+        for inst in d.instances:
+            out.setdefault(inst.id, inst.ptr)
+    return out
+
+
+@dataclass
+class Result:
+    path: str
+    findings: list[Finding]
+    loaded: LoadedDesign | None = None
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+
+def validate(path: str, options: Options | None = None) -> Result:
+    """Validate one design file; raises InputError for unreadable input (exit 2)."""
+    options = options or Options()
+    ld = load_design(path, catalogs=options.catalogs, generation=options.generation)
+    return Result(ld.doc.path, run_rules(ld, options), ld)

@@ -1,0 +1,5 @@
+import sys
+
+from rackforge.gen import main
+
+raise SystemExit(main(sys.argv[1:]))

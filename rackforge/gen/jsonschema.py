@@ -1,0 +1,39 @@
+"""JSON Schemas of the file formats, generated from the pydantic models (``schemas/`` holds them)."""
+from __future__ import annotations
+
+import json
+
+
+def _design():
+    from rackforge.model.schema.design import Design
+
+    return Design
+
+
+def _catalog():
+    from rackforge.model.schema.catalog import CatalogFile
+
+    return CatalogFile
+
+
+def _generations():
+    from rackforge.model.schema.generation import GenerationFile
+
+    return GenerationFile
+
+
+SCHEMAS = {"design": _design, "catalog": _catalog, "generations": _generations}
+FILES = {"design": "rackforge-design.schema.json", "catalog": "rackforge-catalog.schema.json",
+         "generations": "rackforge-generations.schema.json"}
+
+
+def schema_dict(name: str) -> dict:
+    model = SCHEMAS[name]()
+    s = model.model_json_schema(mode="validation")
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["$id"] = f"https://rackforge.dev/schemas/{FILES[name]}"
+    return s
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(schema_dict(name), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
