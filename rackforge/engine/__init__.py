@@ -194,29 +194,75 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
     if ld.design is None:
         return _located(findings, ld)
     ctx = ctx if ctx is not None else Context(ld, options)
-    broken = False
+    blocked: dict[str, Finding] = {}  # area digit -> the first integrity finding that makes its model meaningless
+    skipped: dict[str, int] = {}      # area digit -> rules not run
     for code, r in rules.items():
         if r.check is None or not selected(code):
             continue
         if r.needs_generation and ctx.gen is None:
             continue
-        if broken and code[2] in _MODELLED_AREAS:
+        if code[2] in blocked:
+            skipped[code[2]] = skipped.get(code[2], 0) + 1
             continue
         for hit in r.check(ctx):
             f = _finding(r, hit, ld.doc)
             findings.append(f)
             if f.code in _INTEGRITY and f.severity == Severity.ERROR:
-                broken = True
+                for area in areas_broken_by(f.code, f.pointer):
+                    blocked.setdefault(area, f)
+    if skipped and "RF030" in rules and selected("RF030"):
+        findings.extend(_skip_notes(rules["RF030"], blocked, skipped, ld.doc))
     findings = apply_waivers(findings, ctx, rules, selected, options.today)
     return _located(findings, ld)
 
 
-# An unknown part, a duplicate id, a dangling reference or a part of the wrong kind makes the power, cooling,
-# network and supply-chain models meaningless (a renamed tray shows up as a missing GPU domain, an unpowered
-# load, ...). Once one of these is found, those areas are not judged: fix the input first, like a compiler that
-# stops after its parse errors. Physical checks (RF1xx) still run: they read each mount on its own.
+# An unknown part, a duplicate id, a dangling reference or a part of the wrong kind can make a model meaningless
+# (a renamed tray shows up as a missing GPU domain, an unpowered load, ...). Such an error switches off only the
+# areas whose model it breaks (areas_broken_by), and RF030 says which checks were not run and why; physical
+# checks (RF1xx) always run, they read each mount on its own. A link to a missing mount (RF005) breaks no model:
+# the network rules report what the missing mount leaves undone.
 _INTEGRITY = frozenset({"RF002", "RF003", "RF004", "RF006"})
 _MODELLED_AREAS = "2345"
+AREA_NAMES = {"2": "power", "3": "cooling", "4": "network", "5": "supply-chain"}
+
+
+def areas_broken_by(code: str, pointer: str) -> str:
+    """The areas (digits of rule codes) whose model an integrity error at ``pointer`` makes meaningless.
+
+    A dangling reference breaks only the model that follows it: a shelf's feed, a PDU or busbar the power model;
+    a loop, CDU or manifold the cooling model; a pattern selector the network. An unknown part, a duplicate id,
+    a part of the wrong kind or a missing template breaks every model (the part's power, heat, ports and price
+    are unknown or ambiguous)."""
+    if code == "RF004":
+        leaf = pointer.rstrip("/").split("/")
+        tail = [x for x in leaf if not x.isdigit()]
+        last = tail[-1] if tail else ""
+        if last in ("feed", "feeds", "busbar"):
+            return "2"
+        if last in ("loop", "cdu", "manifold") or "cooling" in tail:
+            return "3"
+        if "patterns" in tail:
+            return "4"
+    return _MODELLED_AREAS
+
+
+def _skip_notes(r: Rule, blocked: dict[str, Finding], skipped: dict[str, int], doc: Document) -> list[Finding]:
+    by_cause: dict[int, list[str]] = {}
+    causes: dict[int, Finding] = {}
+    for area in sorted(skipped):
+        f = blocked[area]
+        by_cause.setdefault(id(f), []).append(area)
+        causes[id(f)] = f
+    out = []
+    for key, areas in by_cause.items():
+        f = causes[key]
+        names = [AREA_NAMES[a] for a in areas]
+        n = sum(skipped[a] for a in areas)
+        what = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        out.append(_finding(r, Hit(f.pointer, f"{what} checks ({n} rules) were not run: {f.code} {f.name} here "
+                                   f"makes the {what} model meaningless ({f.message})",
+                                   f"fix the {f.code} error and validate again"), doc))
+    return out
 
 
 def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:

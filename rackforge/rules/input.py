@@ -273,7 +273,8 @@ def rf005(ctx):
 def _check_end(rd, mount, port, ep, ptr):
     mi = rd.by_id.get(mount)
     if mi is None:
-        yield Hit(ptr, f"endpoint {ep!r}: mount {mount!r} does not exist in rack {rd.key!r}")
+        yield Hit(ptr, f"{_likely(rd, mount)} {mount!r} named by link endpoint {ep!r} is not mounted in rack "
+                  f"{rd.key!r}", _siblings_hint(rd, mount))
         return
     if mi.part is None:
         return  # unknown part: RF002
@@ -282,6 +283,55 @@ def _check_end(rd, mount, port, ep, ptr):
         yield Hit(ptr, f"endpoint {ep!r}: part {mi.part.pn!r} has no port {port!r} "
                   f"({'its ports: ' + groups if groups else 'it has no ports'})",
                   "ports are named by group and index, counted from 0")
+
+
+_KIND_WORDS = {"compute_tray": "compute tray", "switch_tray": "switch tray", "power_shelf": "power shelf",
+               "rack_frame": "rack frame", "quick_disconnect": "quick disconnect"}
+
+
+def _prefix(mount_id: str) -> str:
+    return mount_id.rstrip("0123456789-_")
+
+
+def _siblings(rd, mount: str):
+    pre = _prefix(mount)
+    return [mi for mi in rd.mounts if pre and _prefix(mi.id) == pre and mi.part is not None] if pre else []
+
+
+def _likely(rd, mount: str) -> str:
+    """'switch tray' when the missing id shares its prefix with mounts of one kind (st1..st8), else 'mount'."""
+    kinds = {mi.part.kind for mi in _siblings(rd, mount)}
+    return _KIND_WORDS.get(next(iter(kinds)), next(iter(kinds)).replace("_", " ")) if len(kinds) == 1 else "mount"
+
+
+def _siblings_hint(rd, mount: str) -> str | None:
+    sib = _siblings(rd, mount)
+    if not sib:
+        return None
+    pns = sorted({mi.part.pn for mi in sib})
+    ids = [mi.id for mi in sib]
+    shown = ", ".join(ids[:6]) + (" ..." if len(ids) > 6 else "")
+    return f"mount it (like {shown}: {', '.join(pns)}) or correct the endpoint"
+
+
+@rule("RF030", "checks-skipped", "info", "Checks of an area were not run because an input error makes its model "
+      "meaningless.", check=False)
+def rf030(ctx):
+    """
+    **What**: an unknown part (RF002), a duplicate id (RF003), a dangling reference (RF004) or a part of the
+    wrong kind (RF006) was found, and the rules of the areas whose model it breaks were not run. The finding
+    names those areas, how many rules were skipped, and the error that caused it. A dangling feed, busbar or
+    PDU reference skips only power; a dangling loop, CDU or manifold only cooling; a pattern selector that
+    matches nothing only network; an unknown part, duplicate id or wrong kind skips power, cooling, network
+    and supply chain. Physical (RF1xx) checks always run.
+
+    **Why**: judged on a broken model those areas would report follow-on errors (a renamed tray shows up as a
+    missing GPU domain and an unpowered load) that hide the one real mistake; saying that they were skipped
+    keeps a clean-looking report from being read as a pass.
+
+    **Fix**: fix the error named in the message and validate again.
+    """
+    return ()
 
 
 @rule("RF006", "wrong-part-kind", "error", "A part of the wrong kind is used in a slot (a PSU as a frame, a "

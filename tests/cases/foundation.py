@@ -9,6 +9,10 @@ CASES: list[Case] = [
     Case("RF005", G, lambda d: _t(d).__setitem__("links", [
         {"a": "ct01:nvl99", "b": "st1:nvl0", "cable": "NVL5-CARTRIDGE-LINK"}]), "/templates/nvl72/links/0/a"),
     Case("RF006", G, lambda d: _mount(d, "ct01").__setitem__("part", "PSU-5K5-ORV3-HPR"), "/templates/nvl72/mounts"),
+    Case("RF030", G, lambda d: _mount(d, "ct01").__setitem__("part", "GB200-NVL72-CX"), "/templates/nvl72/mounts",
+         "unknown part skips power, cooling, network and supply chain", also=("RF002", "RF2", "RF3", "RF4", "RF5")),
+    Case("RF030", G, lambda d: _mount(d, "ps1").__setitem__("feed", "C"), "/templates/nvl72/mounts",
+         "a dangling feed skips only power", also=("RF004", "RF2", "RF3")),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
     Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
     Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
