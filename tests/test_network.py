@@ -266,3 +266,54 @@ def test_expand_refuses_a_pattern_that_does_not_fit(gb200, write_design, capsys)
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "RF005" in err and "/templates/nvl72/patterns/0/switches" in err
+
+
+def _repo_with_catalog(root, gb200):
+    """A design repository: design.json naming cat/extra.json (one extra part, used by no mount)."""
+    (root / ".git").mkdir(parents=True)
+    (root / "cat").mkdir()
+    (root / "cat" / "extra.json").write_text(json.dumps({"catalog": "x", "parts": [{
+        "pn": "EXTRA-QD", "kind": "quick_disconnect", "name": "an extra QD", "source": "test fixture",
+        "size": "UQD04", "cv": 0.8, "max_pressure": "100 psi"}]}))
+    gb200["catalogs"] = ["cat/extra.json"]
+    p = root / "design.json"
+    p.write_text(json.dumps(gb200))
+    return p
+
+
+def test_expand_to_another_folder_keeps_catalog_references(tmp_path, gb200):
+    from rackforge.cli.app import main
+
+    src = _repo_with_catalog(tmp_path / "repo", gb200)
+    out = tmp_path / "repo" / "build" / "deep" / "x.json"
+    out.parent.mkdir(parents=True)
+    with pytest.raises(SystemExit) as exc:
+        main(["expand", str(src), "-o", str(out)])
+    assert exc.value.code in (0, None)
+    assert json.loads(out.read_text())["catalogs"] == ["../../cat/extra.json"]
+    assert validate(str(out)).findings == []
+
+
+def test_expand_refuses_to_strand_catalog_references(tmp_path, gb200, capsys):
+    from rackforge.cli.app import main
+
+    src = _repo_with_catalog(tmp_path / "repo", gb200)
+    (tmp_path / "other" / ".git").mkdir(parents=True)
+    out = tmp_path / "other" / "x.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["expand", str(src), "-o", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "outside that file's repository" in err and "/catalogs" in err
+    assert not out.exists()
+
+
+def test_expand_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    from rackforge.cli.app import main
+
+    out = tmp_path / "no" / "such" / "x.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["expand", str(ROOT / "seeds" / "gb200-nvl72.json"), "-o", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "its folder does not exist" in err and "Traceback" not in err

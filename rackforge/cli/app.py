@@ -23,10 +23,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"rackforge {__version__}")
         raise SystemExit(0)
     app = build_app()
+    from rackforge.errors import InputError
+
     try:
         app(args=args, prog_name="rackforge", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover
         raise SystemExit(130)
+    except InputError as exc:  # an input or output problem no command caught: one message, exit 2
+        print(exc.render(), file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
 
 
 DESIGN_MARK = re.compile(r'(?m)^\s*\{?\s*"?rackforge"?\s*:')

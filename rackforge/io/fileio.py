@@ -10,7 +10,14 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        from rackforge.errors import InputError
+
+        why = "its folder does not exist" if not folder.is_dir() else (exc.strerror or str(exc)).lower()
+        raise InputError(f"cannot write {str(path)!r}: {why}", file=str(path),
+                         hint="create the folder first" if not folder.is_dir() else None) from None
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask)
         umask = os.umask(0)

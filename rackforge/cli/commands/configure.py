@@ -27,21 +27,9 @@ def _alt_path(output: str, k: int) -> str:
 
 def _catalog_refs(catalogs: list[str], output: str) -> list[str] | None:
     """Catalog paths as the written design names them (relative to it), when they lie in its repository."""
-    from rackforge.model.catalog import repo_root
+    from rackforge.features.relocate import refs_from
 
-    if not catalogs:
-        return None
-    out_dir = Path(output).resolve().parent
-    root = repo_root(out_dir)
-    refs = []
-    for c in catalogs:
-        full = Path(c).resolve()
-        try:
-            full.relative_to(root)
-        except ValueError:
-            return None
-        refs.append(os.path.relpath(full, out_dir).replace(os.sep, "/"))
-    return refs
+    return refs_from([Path(c) for c in catalogs], output) if catalogs else None
 
 
 def configure(

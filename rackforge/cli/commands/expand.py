@@ -25,12 +25,13 @@ def expand(
     from rackforge.engine import load_design
     from rackforge.errors import InputError
     from rackforge.features.expand import ExpandError, dump, expand_design
+    from rackforge.features.relocate import rebase_catalogs
 
     if fmt not in (None, "json", "yaml"):
         usage(f"unknown format {fmt!r}: expected json or yaml")
     try:
         ld = load_design(path, catalogs=tuple(catalog))
-        data = expand_design(ld)
+        data = rebase_catalogs(expand_design(ld), path, output)
     except InputError as exc:
         fail_input(exc)
     except ExpandError as exc:
