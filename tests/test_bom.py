@@ -130,6 +130,7 @@ def test_kyber_counts_by_hand():
         ("KYBER-NVL-SWB", False): blades,
         ("SN2201-800V", False): 2,
         ("DCX-800V-50V-12K", True): pods * 14,               # in-pod 800 V -> 50 V converters (N+1)
+        ("DCX-800V-50V-12K", False): pods * (26 - 14),       # the seed's 2N override: 26 per pod, 12 bought extra
         ("DCDC-800V-50V-2K", True): blades * 2 + 2 * 2,      # 2 per switch blade and per management switch
         ("PDU-800VDC-1000A", False): 2,
         ("MANIFOLD-ORW-DN100", False): 1,
@@ -337,3 +338,66 @@ def test_python_api(tmp_path):
     bad.write_text('{"rackforge": 1}')
     with pytest.raises(ValueError, match="does not match the schema"):
         B.for_file(str(bad))
+
+
+# --- one source of truth for counts -----------------------------------------------------------------------------
+
+def _model_counts(ctx):
+    """Counts of parts as the models use them, independent of the BOM code: PSUs and BBUs in the power network
+    (each block is one rack definition, ``m`` its instances), mounts, frames and busbars from the resolved
+    design, cables from the network's expanded links."""
+    from collections import Counter
+
+    out = Counter()
+    pw = ctx.power
+    for p in pw.psus:
+        if not p["virtual"] and p.get("pn"):
+            out[p["pn"]] += pw.blocks[p["block"]].m
+    for b in pw.bbus:
+        if b.get("pn"):
+            out[b["pn"]] += pw.blocks[b["block"]].m
+    for rd in ctx.r.defs:
+        n = len(rd.instances)
+        out[rd.body.frame] += n
+        for mi in rd.mounts:
+            out[mi.m.part] += n
+        for bb in rd.body.power.busbars:
+            out[bb.part] += n
+    return out
+
+
+def _bom_counts(b, kinds):
+    from collections import Counter
+
+    out = Counter()
+    for ln in b.parts():
+        if ln.kind in kinds:
+            out[ln.pn] += ln.qty
+    return out
+
+
+def _configured(gen, tmp_path):
+    from rackforge.features.configure import configure
+
+    [cfg] = configure(gen)
+    p = tmp_path / f"{gen}.json"
+    p.write_text(cfg.text)
+    return p
+
+
+@pytest.mark.parametrize("src", [*sorted(p.name for p in SEEDS.glob("*.json")),
+                                 *sorted(p.name for p in SEEDS.glob("*.yaml")),
+                                 "configured:gb200-nvl72", "configured:hgx-h100-air", "configured:rubin-ultra-kyber"])
+def test_bom_quantities_equal_the_models_counts(src, tmp_path):
+    """Issue 18: the BOM and the power model read the same resolved counts (a server's PSU override, a shelf's
+    fill), for every seed and for configured designs."""
+    path = _configured(src.split(":")[1], tmp_path) if src.startswith("configured:") else SEEDS / src
+    ld = load_design(str(path))
+    ctx = Context(ld, Options())
+    model = _model_counts(ctx)
+    kinds = {"psu", "bbu", "rack_frame", "compute_tray", "switch_tray", "switch", "power_shelf", "pdu", "cdu",
+             "manifold", "busbar"}
+    bom = _bom_counts(B.build(ctx), kinds)
+    model = {pn: n for pn, n in model.items() if ld.catalog.get(pn) is not None and ld.catalog.get(pn).kind in kinds}
+    in_rack_cdus = {pn for pn in bom if ld.catalog.get(pn).kind == "cdu" and pn not in model}
+    assert {pn: n for pn, n in bom.items() if pn not in in_rack_cdus} == model

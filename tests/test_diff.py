@@ -67,3 +67,19 @@ def test_cli_formats(capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["diff", "-", "-"])
     assert exc.value.code == 2
+
+
+def test_a_server_psu_override_is_a_change(tmp_path):
+    """Issue 18: the PSUs a mount override puts in a server are counted by diff as by the power model and BOM.
+    The Kyber seed's pods hold 26 converters each (override of the pod's 14); one pod back to 14 is 12 fewer."""
+    import yaml
+
+    src = ROOT / "seeds" / "rubin-ultra-kyber.yaml"
+    d = yaml.safe_load(src.read_text())
+    pod = next(m for t in d["templates"].values() for m in t["mounts"] if m["id"] == "pod1")
+    pod["psus"]["count"] = 14
+    p = tmp_path / "k.yaml"
+    p.write_text(yaml.safe_dump(d, sort_keys=False))
+    out = diff(figures_of(str(src)), figures_of(str(p)))
+    parts = {x["pn"]: (x["a"], x["b"]) for x in out["parts"]}
+    assert parts == {"DCX-800V-50V-12K": (4 * 26, 3 * 26 + 14)}

@@ -35,7 +35,7 @@ class Figures:
 
 
 def _part_counts(ld) -> Counter:
-    from rackforge.model.resolved import shelf_modules
+    from rackforge.model.resolved import server_psus, shelf_modules
 
     cat = ld.catalog
     out: Counter = Counter()
@@ -50,9 +50,9 @@ def _part_counts(ld) -> Counter:
             out[mi.m.part] += n
             for pn, k, _role in shelf_modules(mi, cat):
                 out[pn] += n * k
-            internal = getattr(mi.part, "psus", None) if mi.part is not None else None
-            if internal is not None and hasattr(internal, "required"):
-                out[internal.part] += n * internal.count
+            inside = server_psus(mi)
+            if inside is not None:
+                out[inside[0]] += n * inside[1]
         for bb in d.body.power.busbars:
             out[bb.part] += n
         for ln in d.body.links:

@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository (rackforge/gen/__in
 
 def generated() -> dict[Path, str]:
     from rackforge.gen.jsonschema import FILES, schema_text
+    from rackforge.gen.formatdoc import format_document
     from rackforge.gen.ruledocs import rules_document
     from rackforge.rules import all_rules
     from rackforge.model.units import TABLE_PATH, generate_table
 
     out = {ROOT / "schemas" / fname: schema_text(name) for name, fname in FILES.items()}
     out[ROOT / "docs" / "rules.md"] = rules_document(all_rules())
+    out[ROOT / "docs" / "format.md"] = format_document()
     out[TABLE_PATH] = generate_table()
     try:
         from rackforge.gen.hooks import hooks_yaml

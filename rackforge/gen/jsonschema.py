@@ -27,9 +27,29 @@ FILES = {"design": "rackforge-design.schema.json", "catalog": "rackforge-catalog
          "generations": "rackforge-generations.schema.json"}
 
 
+def describe(schema: dict) -> dict:
+    """Fill the description of every property that has none from
+    :data:`rackforge.model.schema.descriptions.FIELDS` (``Class.field``, then ``field``); in place."""
+    from rackforge.model.schema.descriptions import FIELDS
+
+    for cls, d in [(schema.get("title", ""), schema), *schema.get("$defs", {}).items()]:
+        for field, prop in d.get("properties", {}).items():
+            if "description" not in prop:
+                text = FIELDS.get(f"{cls}.{field}") or FIELDS.get(field)
+                if text:
+                    prop["description"] = text
+    return schema
+
+
+def undescribed(schema: dict) -> list[str]:
+    """``Class.field`` of every property without a description."""
+    return [f"{cls}.{field}" for cls, d in [(schema.get("title", ""), schema), *schema.get("$defs", {}).items()]
+            for field, prop in d.get("properties", {}).items() if "description" not in prop]
+
+
 def schema_dict(name: str) -> dict:
     model = SCHEMAS[name]()
-    s = model.model_json_schema(mode="validation")
+    s = describe(model.model_json_schema(mode="validation"))
     s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     s["$id"] = f"https://rackforge.dev/schemas/{FILES[name]}"
     return s

@@ -246,7 +246,7 @@ def _unit_power(part, op: str) -> float | None:
 
 def build(ctx) -> DesignBom:
     """The BOM of one loaded design (``ctx``: :class:`rackforge.engine.Context`)."""
-    from rackforge.model.resolved import shelf_modules
+    from rackforge.model.resolved import server_psus, shelf_modules
 
     cat = ctx.catalog
     r = ctx.r
@@ -274,10 +274,18 @@ def build(ctx) -> DesignBom:
                 how = f"{mi.id} (mount override)" if over else f"{part.pn} shelf (default fill)"
                 acc.add(pn, n, f"{mi.ptr}/{role}s" if over else mi.ptr,
                         derived_from=f"{n} per {how}" if not over else f"{n} in {how}")
-            psus = getattr(part, "psus", None)
-            if psus is not None and part.kind != "power_shelf":
-                acc.add(psus.part, psus.count, mi.ptr, included=True,
-                        derived_from=f"{psus.count} inside each {part.pn} (in its cost)")
+            inside = server_psus(mi)
+            if inside is not None:
+                pn, n = inside
+                spec = part.psus
+                shipped = min(n, spec.count) if pn == spec.part else 0  # in the host's cost
+                if shipped:
+                    acc.add(pn, shipped, mi.ptr, included=True,
+                            derived_from=f"{shipped} inside each {part.pn} (in its cost)")
+                if n > shipped:  # a mount override asking for more (or other) PSUs: bought on their own
+                    acc.add(pn, n - shipped, f"{mi.ptr}/psus",
+                            derived_from=f"{n - shipped} more in {mi.id} (mount override of {spec.count} x "
+                            f"{spec.part})")
             liquid = getattr(part, "liquid", None)
             if liquid is not None:
                 plates: dict[str, int] = {}

@@ -180,7 +180,7 @@ def _curve(t: _Tmpl, part) -> str:
 
 
 def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
-    from rackforge.model.resolved import shelf_modules
+    from rackforge.model.resolved import server_psus, shelf_modules
 
     cat = ctx.catalog
     t = _Tmpl(rd.key)
@@ -369,12 +369,8 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
         p = mount_power(part, ctx.op)
         gi = len(t.groups)
         spec = part.psus
-        if mi.m.psus is not None and spec is not None:
-            psu_pn, count = mi.m.psus.part, mi.m.psus.count
-        elif spec is not None:
-            psu_pn, count = spec.part, spec.count
-        else:
-            psu_pn, count = None, len(pdus)
+        inside = server_psus(mi)
+        psu_pn, count = inside if inside is not None else (None, len(pdus))
         psu_part = cat.get(psu_pn) if psu_pn else None
         if psu_part is not None and psu_part.kind != "psu":
             psu_part = None

@@ -72,6 +72,21 @@ def mount_power(part: Any, op: str) -> float:
     return float(getattr(pw, op))
 
 
+def server_psus(mi) -> tuple[str, int] | None:
+    """(pn, count) of the PSUs inside an IT part (a DGX's six 3.3 kW PSUs, an 800 V pod's converters): the
+    mount's ``psus`` override, else the part's own. None for parts without internal PSUs. The power model, the
+    BOM and ``diff`` all count them here."""
+    part = mi.part
+    if part is None or part.kind == "power_shelf":
+        return None
+    spec = getattr(part, "psus", None)
+    if spec is None:
+        return None
+    if mi.m.psus is not None:
+        return mi.m.psus.part, mi.m.psus.count
+    return spec.part, spec.count
+
+
 def shelf_modules(mi, catalog) -> list[tuple[str, int, str]]:
     """(pn, count, 'psu'|'bbu') installed in a power shelf: the mount's override, else the shelf's default fill.
 

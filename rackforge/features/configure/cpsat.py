@@ -419,6 +419,13 @@ class Model:
                     psu_part = self.cat.get(t.psus.part)
                     M.Add(nsrv[o] >= t.psus.count).OnlyEnforceIf([xp, xt])
                     M.Add(nsrv[o] <= 2 * t.psus.count + 2).OnlyEnforceIf([xp, xt])
+                    if psu_part is not None:
+                        # PSUs beyond the server's own fill are bought on their own (the BOM prices them so)
+                        extra = I(0, 64 * ub, f"xpsu_{o}_{trays.index(t)}")
+                        M.Add(extra == prod_srv[o] - t.psus.count * n_ct).OnlyEnforceIf([xp, xt])
+                        M.Add(extra == 0).OnlyEnforceIf(xp.Not())
+                        M.Add(extra == 0).OnlyEnforceIf(xt.Not())
+                        psu_cost.append((_cost(psu_part), _mass_g(psu_part), psu_part.origin, extra))
                     if dual:
                         q = I(0, 64, f"q_{o}_{trays.index(t)}")
                         M.Add(F * q >= nsrv[o]).OnlyEnforceIf([xp, xt])
