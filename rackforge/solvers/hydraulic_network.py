@@ -36,6 +36,7 @@ __all__ = [
     "gauge_pressures",
     "pump_curve_rises",
     "G_STANDARD",
+    "coolant_corrected_curve",
 ]
 
 #: One US gallon per minute in [m^3/s] (1 gal = 3.785411784 L exactly).
@@ -831,18 +832,22 @@ def gauge_pressures(net, sol, g=G_STANDARD):
             np.asarray(sol.return_pressure) + net.rho * g * (net.z_ref - rz))
 
 
-def pump_curve_rises(q, dp):
+def pump_curve_rises(q, dp, rise_tol=0.01):
     """Does a pump curve rise with flow from shut-off? Returns a reason (str) or None.
 
     A centrifugal pump curve whose head rises from shut-off to a peak (a "drooping" curve) has two
     flows at one head near its peak; pumps run in parallel on such a curve can hunt, and one can be
     pushed to shut-off by the others. The points are checked as given (sorted by flow), and the
-    fitted curve ``c0 + c1 q + c2 q^2`` for a peak inside the points' range (``c1 > 0``).
+    fitted curve ``c0 + c1 q + c2 q^2`` for a peak more than ``rise_tol`` above its shut-off pressure
+    (three falling points can give a fit that bulges a few hundredths of a percent above shut-off near
+    zero flow: harmless, and not reported).
 
     Parameters
     ----------
     q : array_like
         Catalog flows [m^3/s]. dp : array_like, pressure rise [Pa].
+    rise_tol : float
+        Relative rise of the fitted peak over shut-off that is reported [-].
 
     References
     ----------
@@ -862,6 +867,38 @@ def pump_curve_rises(q, dp):
         c = fit_pump_curve(q, dp, "quadratic")
         if c[1] > 0 and c[2] < 0:
             qpk = -c[1] / (2 * c[2])
-            if qpk > 0:
-                return f"the fitted curve peaks at {qpk:.4g} m^3/s, above its shut-off pressure"
+            peak = c[0] + c[1] * qpk + c[2] * qpk * qpk
+            if qpk > 0 and peak > c[0] * (1.0 + rise_tol):
+                return (f"the fitted curve peaks at {qpk:.4g} m^3/s, {100 * (peak / c[0] - 1):.1f} % above its "
+                        "shut-off pressure")
     return None
+
+
+def coolant_corrected_curve(a, b, rho_ref, mu_ref, rho, mu):
+    """Correct a component curve ``dp = a q + b q^2`` measured with one coolant to another.
+
+    The linear term is the viscous (laminar) part: at equal flow it scales with viscosity,
+    ``a' = a mu/mu_ref`` (Hagen-Poiseuille, ``dp = 128 mu L q / (pi D^4)``). The quadratic term is the
+    inertial (turbulent / form loss) part: it scales with density, ``b' = b rho/rho_ref``
+    (``dp = K rho v^2 / 2``). The friction factor's own weak Reynolds dependence in the quadratic
+    part is not corrected.
+
+    Parameters
+    ----------
+    a, b : float
+        Curve as measured [Pa s/m^3], [Pa s^2/m^6].
+    rho_ref, mu_ref : float
+        Density [kg/m^3] and viscosity [Pa s] of the coolant the curve was measured with.
+    rho, mu : float
+        The loop coolant's.
+
+    Returns
+    -------
+    tuple of float
+        ``(a', b')``.
+
+    References
+    ----------
+    White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 6.4 (laminar pipe flow) and 6.7 (minor losses).
+    """
+    return float(a) * mu / mu_ref, float(b) * rho / rho_ref
