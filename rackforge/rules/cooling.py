@@ -493,8 +493,8 @@ def rf316(ctx):
 def rf317(ctx):
     """
     **What**: the catalog pump curve of a loop's CDU (per pump, `pumps.curve`) gains pressure as flow grows
-    somewhere past shut-off, either between two given points or in the quadratic fitted through three or more
-    (a peak above the shut-off pressure at a positive flow).
+    between two of its points (sorted by flow). The quadratic the solver fits through three points may bulge a
+    little above shut-off even when the points fall (CDU-ROW-2MW: 1.3 %); that is not reported.
 
     **Why**: on a drooping curve two flows share one head near the peak. Identical pumps in parallel (duty and
     standby, N+1) can then hunt or push one pump back towards shut-off, where it overheats; the solved operating
