@@ -179,7 +179,7 @@ def test_analyze_json_has_a_cooling_section(capsys):
     (lp,) = cool["loops"]
     assert lp["heat_to_liquid_w"] == pytest.approx(99900)
     assert len(lp["branches"]) == 27 and lp["worst_scenario"]["scenario"] == "facility at class max"
-    units = ("_w", "_c", "_k", "_pa", "_m3_s", "_m", "_kg_m3", "_j_kg_k", "_pa_s", "_share", "share")
+    units = ("_w", "_c", "_k", "_pa", "_m3_s", "_m", "_kg_m3", "_j_kg_k", "_pa_s", "_share", "share", "_l_min_per_kw")
     for row in [lp, *lp["branches"], *cool["racks"]]:
         for k, v in row.items():
             if isinstance(v, float):

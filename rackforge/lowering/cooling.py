@@ -118,7 +118,9 @@ class BranchInfo:
     # solved
     flow: float = float("nan")
     dp: float = float("nan")
-    inlet_pressure: float = float("nan")
+    inlet_pressure: float = float("nan")     # gauge at the supply tap's height (static head included)
+    outlet_pressure: float = float("nan")    # gauge at the return tap's height
+    groups: list = field(default_factory=list)  # parallel plate groups (a, b, plates) of distinct curves
     t_out: float = float("nan")
     plate_t_case: list[float] = field(default_factory=list)
     plate_margin: list[float] = field(default_factory=list)
@@ -153,6 +155,10 @@ class LoopResult:
     pumps_running: int = 0
     cdu_outlet_pressure: float = float("nan")
     supply_pressure_max: float = float("nan")
+    z_ref: float = 0.0                 # height of the pump suction / expansion reference [m]
+    flow_spread: float = float("nan")  # largest (max - min) / mean of the flows of branches of one part
+    flow_spread_by_part: dict = field(default_factory=dict)
+    tee_loss: str | None = None
     converged: bool = True
     scenarios: list[dict] = field(default_factory=list)
     worst: dict | None = None
@@ -161,6 +167,11 @@ class LoopResult:
     @property
     def coolant(self) -> str:
         return self.loop.coolant
+
+    @property
+    def flow_per_heat(self) -> float:
+        """Delivered flow per W of liquid heat [m^3/s/W] (nan without heat)."""
+        return self.pump_flow / self.heat_w if self.heat_w > 0 and self.pump_flow == self.pump_flow else float("nan")
 
 
 @dataclass
@@ -336,8 +347,9 @@ def _lower_loops(ctx, rdef: RackDef, res: CoolingResult) -> list[LoopResult]:
 # -- element curves -----------------------------------------------------------------------------------------------
 
 
-def _fit_points(points) -> tuple[float, float]:
-    """``dp = a q + b q^2`` through catalog (flow, pressure) points; single points give a pure quadratic."""
+def _fit_points(points, laminar_fraction=None) -> tuple[float, float]:
+    """``dp = a q + b q^2`` through catalog (flow, pressure) points; a single point gives a pure quadratic, or
+    with ``laminar_fraction`` f: ``a = f dp/q``, ``b = (1 - f) dp/q^2``."""
     q = np.array([float(p.flow) for p in points])
     dp = np.array([float(p.pressure) for p in points])
     keep = q > 0
@@ -345,60 +357,69 @@ def _fit_points(points) -> tuple[float, float]:
     if q.size == 0:
         return 0.0, 0.0
     if q.size == 1:
-        return 0.0, float(dp[0] / q[0] ** 2)
+        f = float(laminar_fraction) if laminar_fraction is not None else 0.0
+        return float(f * dp[0] / q[0]), float((1.0 - f) * dp[0] / q[0] ** 2)
     from rackforge.solvers.hydraulic_network import fit_component_curve
 
     return fit_component_curve(q, dp)
 
 
-def _parallel_split(a: np.ndarray, b: np.ndarray, total: float) -> tuple[np.ndarray, float]:
-    """Flows of components ``dp = a q + b q^2`` in parallel carrying ``total`` [m^3/s] at one common dp."""
-    if total <= 0:
-        return np.zeros_like(a), 0.0
+def _corrected_curve(a: float, b: float, coolant: str, t_k: float, props) -> tuple[float, float]:
+    """A catalog curve measured with ``coolant`` at ``t_k`` [K], corrected to the loop's ``props``."""
+    from rackforge.lowering.coolants import coolant_props
+    from rackforge.solvers.hydraulic_network import coolant_corrected_curve
 
-    def flows(dp):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            quad = (-a + np.sqrt(a * a + 4.0 * b * dp)) / (2.0 * np.where(b > 0, b, 1.0))
-        return np.where(b > 0, quad, np.where(a > 0, dp / np.where(a > 0, a, 1.0), np.inf))
-
-    lo, hi = 0.0, 1.0
-    while flows(hi).sum() < total:
-        hi *= 4.0
-    for _ in range(200):  # bisection: monotone in dp
-        mid = 0.5 * (lo + hi)
-        if flows(mid).sum() < total:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-12 * hi:
-            break
-    dp = 0.5 * (lo + hi)
-    return flows(dp), dp
+    ref = coolant_props(coolant, float(t_k) - 273.15)
+    return coolant_corrected_curve(a, b, ref.rho, ref.mu, props.rho, props.mu)
 
 
-def _plates_curve(br: BranchInfo, rho: float) -> tuple[float, float]:
-    """Lumped curve of a branch's plates; sets each plate's flow share."""
+def _plate_curve(p: PlateInfo, props) -> tuple[float, float]:
+    cp = p.part
+    a, b = _fit_points(cp.pressure_drop, cp.laminar_fraction)
+    return _corrected_curve(a, b, cp.pressure_drop_coolant, float(cp.pressure_drop_temperature), props)
+
+
+def _plates_curve(br: BranchInfo, props) -> tuple[float, float]:
+    """Lumped curve of a branch's plates (corrected to the loop's coolant); sets each plate's flow share.
+
+    Series plates add. Parallel plates: identical ones form groups of m, each exactly ``a/m, b/m^2`` (equal split,
+    :func:`~rackforge.solvers.hydraulic_network.parallel_split`); one group, or pure quadratic groups
+    (``b_eq = (sum b_k^-1/2)^-2``, shares ``b_k^-1/2 / sum``), are exact for every flow. Distinct groups with a
+    linear term have no exact ``a q + b q^2`` form: their split is solved exactly at the branch's minimum flow,
+    the sum refitted over 0.25-2x that flow (see :func:`_plate_shares` for the shares at the solved flow).
+    """
     plates = [p for p in br.plates if p.part is not None and p.part.pressure_drop]
     if not plates:
         return 0.0, 0.0
-    ab = np.array([_fit_points(p.part.pressure_drop) for p in plates])
+    ab = np.array([_plate_curve(p, props) for p in plates])
     a, b = ab[:, 0], ab[:, 1]
     if br.part.liquid.arrangement == "series":
         for p in plates:
             p.share = 1.0
         return float(a.sum()), float(b.sum())
-    if np.all(a == 0) and np.all(b > 0):
-        s = 1.0 / np.sqrt(b)
-        for p, si in zip(plates, s / s.sum()):
-            p.share = float(si)
+    keys = [(float(x), float(y)) for x, y in zip(a, b)]
+    groups: dict = {}
+    for k, p in zip(keys, plates):
+        groups.setdefault(k, []).append(p)
+    ga = np.array([k[0] / len(v) for k, v in groups.items()])
+    gb = np.array([k[1] / len(v) ** 2 for k, v in groups.items()])
+    br.groups = [(float(x), float(y), v) for x, y, v in zip(ga, gb, groups.values())]
+    if len(groups) == 1:
+        for p in plates:
+            p.share = 1.0 / len(plates)
+        return float(ga[0]), float(gb[0])
+    if np.all(ga == 0) and np.all(gb > 0):
+        s = 1.0 / np.sqrt(gb)
+        for (_, _, v), si in zip(br.groups, s / s.sum()):
+            for p in v:
+                p.share = float(si) / len(v)
         return 0.0, float(1.0 / s.sum() ** 2)
-    # plates with a linear term: split solved at flows around the tray's minimum, the sum refitted
+    from rackforge.solvers.hydraulic_network import parallel_split
+
     q_ref = max(br.min_flow, 1e-6)
     qs = q_ref * np.array([0.25, 0.5, 1.0, 1.5, 2.0])
-    dps = np.array([_parallel_split(a, b, q)[1] for q in qs])
-    fl, _ = _parallel_split(a, b, q_ref)
-    for p, f in zip(plates, fl / fl.sum()):
-        p.share = float(f)
+    dps = np.array([parallel_split(ga, gb, q)[1] for q in qs])
+    _plate_shares(br, q_ref)
     m = np.column_stack([qs, qs * qs])
     (ae, be), *_ = np.linalg.lstsq(m, dps, rcond=None)
     if ae < 0:
@@ -408,10 +429,29 @@ def _plates_curve(br: BranchInfo, rho: float) -> tuple[float, float]:
     return float(ae), float(be)
 
 
-def _build_network(lr: LoopResult, rho: float, mu: float):
+def _plate_shares(br: BranchInfo, flow: float) -> None:
+    """Shares of distinct parallel plate groups at the branch flow ``flow`` (exact split)."""
+    groups = getattr(br, "groups", None)
+    if not groups or len(groups) < 2 or not flow > 0:
+        return
+    from rackforge.solvers.hydraulic_network import parallel_split
+
+    ga = np.array([g[0] for g in groups])
+    gb = np.array([g[1] for g in groups])
+    if np.all(ga == 0):
+        return  # pure quadratic: the shares do not depend on the flow
+    fl, _ = parallel_split(ga, gb, flow)
+    for (_, _, v), f in zip(groups, fl / fl.sum()):
+        for p in v:
+            p.share = float(f) / len(v)
+
+
+def _build_network(lr: LoopResult, props):
     from rackforge.solvers.hydraulic_network import (
         build_network, fit_pump_curve, k_factor_coefficient, qd_pair_coefficient,
     )
+
+    rho, mu = props.rho, props.mu
 
     cdu, man, share = lr.cdu, lr.manifold, lr.share
     # taps ordered by distance from the inlet
@@ -421,10 +461,12 @@ def _build_network(lr: LoopResult, rho: float, mu: float):
     lr.branches = [lr.branches[i] for i in order]
     dist = dist[order]
     seg = np.maximum(np.diff(np.r_[0.0, dist]), 1e-3)
+    lr.z_ref = z_in
     n = len(lr.branches)
     d_head = float(man.inner_diameter)
+    crane = man.tee_loss == "crane"
     ptr = [0]
-    bp_d, bp_len, bp_eps, bp_k, br_a, br_b = [], [], [], [], [], []
+    bp_d, bp_len, bp_eps, bp_k, br_a, br_b, d_tees = [], [], [], [], [], [], []
     for br in lr.branches:
         a = b = 0.0
         if br.hose is not None:
@@ -436,27 +478,35 @@ def _build_network(lr: LoopResult, rho: float, mu: float):
         else:
             d_tee = d_head
         ptr.append(len(bp_d))
-        b += k_factor_coefficient(2.0 * float(man.tap_loss_k), d_tee, rho)
+        if man.tap_diameter is not None:
+            d_tee = float(man.tap_diameter)
+        d_tees.append(d_tee)
+        if not crane:
+            b += k_factor_coefficient(2.0 * float(man.tap_loss_k), d_tee, rho)
         if br.qd is not None:
             b += float(qd_pair_coefficient(br.qd.cv, rho, n_pairs=2))
-        pa, pb = _plates_curve(br, rho)
+        pa, pb = _plates_curve(br, props)
         br_a.append(a + pa)
         br_b.append(b + pb)
     pts = cdu.pumps.curve
     q = np.array([float(p.flow) for p in pts]) * share
     dp = np.array([float(p.pressure) for p in pts])
     pump_c = fit_pump_curve(q, dp, "quadratic" if len(pts) >= 3 else "h0-kq2")
-    ha, hb = _fit_points(cdu.hx_pressure_drop)
+    ha, hb = _corrected_curve(*_fit_points(cdu.hx_pressure_drop), cdu.hx_pressure_drop_coolant,
+                              float(cdu.hx_pressure_drop_temperature), props)
     n_pumps = cdu.pumps.count
+    run_k = 0.0 if crane else float(man.run_loss_k)
+    z = np.array([br.position_m for br in lr.branches])
     n_run = min(cdu.pumps.required, n_pumps)
     return build_network(
         rho=rho, mu=mu, pump_c=pump_c, n_pumps=n_pumps, n_running=n_run,
         cdu_a=ha / share, cdu_b=hb / share**2,
-        sup_d=d_head, sup_len=seg, sup_eps=float(man.roughness), sup_k=0.0,
-        ret_d=d_head, ret_len=seg, ret_eps=float(man.roughness), ret_k=0.0,
+        sup_d=d_head, sup_len=seg, sup_eps=float(man.roughness), sup_k=run_k,
+        ret_d=d_head, ret_len=seg, ret_eps=float(man.roughness), ret_k=run_k,
         br_ptr=np.array(ptr), bp_d=np.array(bp_d), bp_len=np.array(bp_len), bp_eps=np.array(bp_eps),
         bp_k=np.array(bp_k), br_a=np.array(br_a), br_b=np.array(br_b),
-        reverse_return=False, p_suction=SUCTION_PRESSURE_PA)
+        reverse_return=False, p_suction=SUCTION_PRESSURE_PA, tee=crane, br_dtee=np.array(d_tees),
+        sup_z=z, ret_z=z, z_ref=z_in)
 
 
 def _plate_load(lr: LoopResult):
@@ -551,7 +601,7 @@ def _solve_loop(ctx, lr: LoopResult) -> None:
     t_loop = lr.t_facility_c + float(cdu.approach) + 5.0
     for _ in range(2):
         props = coolant_props(lr.coolant, t_loop)
-        net = _build_network(lr, props.rho, props.mu)
+        net = _build_network(lr, props)
         if use_numba:
             from rackforge.solvers.hydraulics import solve
 
@@ -560,6 +610,8 @@ def _solve_loop(ctx, lr: LoopResult) -> None:
             from rackforge.solvers.hydraulics_ref import solve_ref
 
             base = solve_ref(net, tol=_TOL)
+        for i, br in enumerate(lr.branches):
+            _plate_shares(br, float(base.branch_flow[i]))
         load = _plate_load(lr)
         temps = loop_temperatures(base.branch_flow, load, therm, lr.t_facility_c, net.rho, props.cp)
         t_mean = 0.5 * (float(temps.t_supply) + float(temps.t_return))
@@ -572,13 +624,23 @@ def _solve_loop(ctx, lr: LoopResult) -> None:
     lr.deficit_w = float(temps.deficit_w)
     lr.pump_flow, lr.pump_rise = float(base.pump_flow), float(base.pump_rise)
     lr.pumps_running = int(net.n_running)
+    from rackforge.solvers.hydraulic_network import flow_spread, gauge_pressures
+
+    sup_g, ret_g = gauge_pressures(net, base)
     lr.cdu_outlet_pressure = float(base.cdu_outlet_pressure)
-    lr.supply_pressure_max = float(np.max(base.supply_pressure))
+    lr.supply_pressure_max = float(max(np.max(sup_g), lr.cdu_outlet_pressure))
+    by_part: dict[str, list[int]] = {}
+    for i, br in enumerate(lr.branches):
+        by_part.setdefault(br.part.pn, []).append(i)
+    lr.flow_spread_by_part = {pn: flow_spread(base.branch_flow[ix]) for pn, ix in by_part.items()}
+    lr.flow_spread = max(lr.flow_spread_by_part.values(), default=0.0)
+    lr.tee_loss = lr.manifold.tee_loss
     k = 0
     for i, br in enumerate(lr.branches):
         br.flow = float(base.branch_flow[i])
         br.dp = float(base.branch_dp[i])
-        br.inlet_pressure = float(base.supply_pressure[i])
+        br.inlet_pressure = float(sup_g[i])
+        br.outlet_pressure = float(ret_g[i])
         br.t_out = float(temps.branch_t_out[i])
         m = len(br.plates)
         br.plate_t_case = [float(x) for x in temps.plate_t_case[k:k + m]]
@@ -705,6 +767,12 @@ def _loop_json(lr: LoopResult) -> dict:
             "pump": {"flow_m3_s": lr.pump_flow, "pressure_rise_pa": lr.pump_rise, "running": lr.pumps_running,
                      "installed": cdu.pumps.count, "required": cdu.pumps.required},
             "cdu_outlet_pressure_pa": lr.cdu_outlet_pressure,
+            "pressure_reference": {"height_m": lr.z_ref, "pressure_pa": SUCTION_PRESSURE_PA},
+            "tee_loss": lr.tee_loss,
+            "branch_flow_spread_share": lr.flow_spread,
+            "branch_flow_spread_share_by_part": lr.flow_spread_by_part,
+            "flow_per_heat_m3_s_per_w": lr.flow_per_heat,
+            "flow_per_heat_l_min_per_kw": lr.flow_per_heat * 6e7,
         })
     out["branches"] = [_branch_json(lr, br) for br in lr.branches]
     out["worst_scenario"] = lr.worst
@@ -724,6 +792,7 @@ def _branch_json(lr: LoopResult, br: BranchInfo) -> dict:
         "min_flow_m3_s": br.min_flow,
         "pressure_drop_pa": br.dp,
         "inlet_pressure_pa": br.inlet_pressure,
+        "outlet_pressure_pa": br.outlet_pressure,
         "heat_w": br.heat_w,
         "outlet_temperature_c": br.t_out,
         "plates": [{

@@ -420,3 +420,104 @@ def rf314(ctx):
             yield Hit(ra.rdef.ptr, f"the rack puts {_kw(ra.room_w)} into the room air; the room takes {_kw(cap)} per "
                       "rack", "move heat to liquid or add a rear-door heat exchanger", value=ra.room_w, limit=cap,
                       unit="W")
+
+
+def _lmin_kw(x: float) -> str:
+    return f"{x * 6e7:.2f} L/min/kW"
+
+
+@rule("RF315", "coolant-flow-per-heat-below-range", "warning", "A loop delivers less coolant flow per kW of liquid "
+      "heat than the generation's range.", requires=["cooling.flow_per_heat_min"])
+def rf315(ctx):
+    """
+    **What**: the loop's delivered flow (the CDU's pumps at the solved operating point, this rack's share) over
+    the heat its cold plates put into it is below the generation's `cooling.flow_per_heat_min`.
+
+    **Why**: flow per heat sets the coolant temperature rise, dT = 1 / (rho cp x flow per heat): the OCP OAI
+    liquid-cooling guideline (v1.0 sec. 3.2) sizes cold-plate loops at 1.25-2.0 L/min/kW, 1.5 typical, for a rise
+    of about 10 K with PG25. Below it the return runs hotter than the trays and the CDU were qualified for and
+    the plates lose margin as the coolant heats along the loop.
+
+    **Fix**: raise the loop's flow (more CDU share, a CDU with more head, lower-resistance hoses, quick disconnects
+    or plates) or lower the heat per loop (split the trays over two loops).
+
+    Reference: OCP OAI Liquid Cooling Guidelines v1.0 sec. 3.2, as quoted by ProphetStor, "Why fixed-flow GPU rack
+    cooling wastes energy" (white paper, 2025).
+    """
+    lim = ctx.req("cooling.flow_per_heat_min")
+    if lim is None:
+        return
+    lim = float(lim)
+    for lr in _solved(ctx):
+        x = lr.flow_per_heat
+        if x == x and x < lim * (1 - 1e-9):
+            yield Hit(lr.ptr, f"loop {lr.loop.id!r} delivers {_lmin_kw(x)} ({_lmin(lr.pump_flow)} for "
+                      f"{_kw(lr.heat_w)}); generation {ctx.gen.id!r} asks for at least {_lmin_kw(lim)}",
+                      "raise the loop's flow or split its heat", requirement="cooling.flow_per_heat_min",
+                      value=x, limit=lim, unit="m^3/s/W")
+
+
+@rule("RF316", "coolant-flow-per-heat-above-range", "warning", "A loop delivers more coolant flow per kW of liquid "
+      "heat than the generation's range.", requires=["cooling.flow_per_heat_max"])
+def rf316(ctx):
+    """
+    **What**: the loop's delivered flow over its liquid heat is above the generation's `cooling.flow_per_heat_max`.
+    The model runs the CDU pumps at full speed on their catalog curve, so this is the flow without a speed or
+    differential-pressure set point.
+
+    **Why**: flow beyond the guideline's range (OCP OAI: 1.25-2.0 L/min/kW) buys little temperature margin and
+    costs pump power (which grows with the cube of flow by the affinity laws), higher velocities in hoses and
+    quick disconnects (erosion) and higher loop pressures.
+
+    **Fix**: give the CDU a flow or differential-pressure set point (variable-speed pumps), a smaller share of an
+    in-row CDU, or a CDU sized for the heat.
+
+    Reference: OCP OAI Liquid Cooling Guidelines v1.0 sec. 3.2 (as quoted by ProphetStor, 2025); Karassik et al.
+    (2008), Pump Handbook, 4th ed., sec. 2.3 (affinity laws).
+    """
+    lim = ctx.req("cooling.flow_per_heat_max")
+    if lim is None:
+        return
+    lim = float(lim)
+    for lr in _solved(ctx):
+        x = lr.flow_per_heat
+        if x == x and x > lim * (1 + 1e-9):
+            yield Hit(lr.ptr, f"loop {lr.loop.id!r} delivers {_lmin_kw(x)} ({_lmin(lr.pump_flow)} for "
+                      f"{_kw(lr.heat_w)}) at full pump speed; generation {ctx.gen.id!r} allows at most "
+                      f"{_lmin_kw(lim)}", "set the CDU's flow or pressure set point, or size it for the heat",
+                      requirement="cooling.flow_per_heat_max", value=x, limit=lim, unit="m^3/s/W")
+
+
+@rule("RF317", "pump-curve-rises-from-shut-off", "warning", "A CDU's pump curve rises with flow from shut-off (a "
+      "drooping curve).")
+def rf317(ctx):
+    """
+    **What**: the catalog pump curve of a loop's CDU (per pump, `pumps.curve`) gains pressure as flow grows
+    between two of its points (sorted by flow). The quadratic the solver fits through three points may bulge a
+    little above shut-off even when the points fall (CDU-ROW-2MW: 1.3 %); that is not reported.
+
+    **Why**: on a drooping curve two flows share one head near the peak. Identical pumps in parallel (duty and
+    standby, N+1) can then hunt or push one pump back towards shut-off, where it overheats; the solved operating
+    point may be one of two. It is a warning, not a catalog error: some centrifugal pumps have such curves and
+    run stably alone or far out on the falling part; but it needs checking against the pump maker's data (a
+    mistyped point looks the same).
+
+    **Fix**: check the catalog points against the datasheet; use pumps with a steadily falling (stable) curve for
+    parallel duty.
+
+    Reference: Karassik, I. J. et al. (2008), Pump Handbook, 4th ed., sec. 2.3 (unstable head-capacity curves,
+    parallel operation).
+    """
+    from rackforge.solvers.hydraulic_network import pump_curve_rises
+
+    seen = set()
+    for lr in ctx.cooling.loops:
+        cdu = lr.cdu
+        if cdu is None or (cdu.pn, lr.cdu_ptr) in seen:
+            continue
+        seen.add((cdu.pn, lr.cdu_ptr))
+        why = pump_curve_rises([float(p.flow) for p in cdu.pumps.curve],
+                               [float(p.pressure) for p in cdu.pumps.curve])
+        if why:
+            yield Hit(lr.cdu_ptr, f"CDU {cdu.pn}'s pump curve rises from shut-off: {why}",
+                      "check the curve against the pump datasheet")

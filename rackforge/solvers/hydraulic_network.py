@@ -28,6 +28,15 @@ __all__ = [
     "parallel_identical",
     "fit_pump_curve",
     "pump_pressure_rise",
+    "TEE_KINDS",
+    "crane_tee_k",
+    "tee_losses",
+    "parallel_split",
+    "flow_spread",
+    "gauge_pressures",
+    "pump_curve_rises",
+    "G_STANDARD",
+    "coolant_corrected_curve",
 ]
 
 #: One US gallon per minute in [m^3/s] (1 gal = 3.785411784 L exactly).
@@ -37,6 +46,8 @@ PSI_PA = 6894.757293168361
 #: Density of water at 60 degF (15.6 degC) [kg/m^3]; specific gravity in the Cv equation is
 #: relative to it (ANSI/ISA-75.01.01).
 CV_REFERENCE_DENSITY = 999.0
+#: Standard acceleration of gravity [m/s^2] (CGPM 1901).
+G_STANDARD = 9.80665
 
 
 class HydraulicNetwork(NamedTuple):
@@ -69,6 +80,16 @@ class HydraulicNetwork(NamedTuple):
         Lumped component term of each branch ``a*q + b*q*|q|``: a [Pa s/m^3], b [Pa s^2/m^6].
     p_suction : float
         Pressure at the pump suction / expansion tank [Pa].
+    tee : bool
+        Header tees lose pressure by flow ratio (Crane TP-410 90-degree tee correlations, see
+        :func:`crane_tee_k` and :func:`tee_losses`) in addition to ``sup_k``/``ret_k``/``bp_k``.
+    br_dtee : ndarray, shape (n,)
+        Diameter of the branch connection at each tap [m] (the ``beta = d/D`` of the tee).
+    sup_z, ret_z : ndarray, shape (n,)
+        Height of each supply / return tap [m] (for :func:`gauge_pressures`; hydrostatic head cancels
+        in the flow solution of a constant-density loop).
+    z_ref : float
+        Height at which ``p_suction`` holds (the fill point / expansion tank connection) [m].
     """
 
     rho: float
@@ -95,6 +116,11 @@ class HydraulicNetwork(NamedTuple):
     br_a: np.ndarray
     br_b: np.ndarray
     p_suction: float
+    tee: bool = False
+    br_dtee: np.ndarray | None = None
+    sup_z: np.ndarray | None = None
+    ret_z: np.ndarray | None = None
+    z_ref: float = 0.0
 
     @property
     def n_branches(self) -> int:
@@ -366,6 +392,11 @@ def build_network(
     cdu_b=0.0,
     reverse_return=False,
     p_suction=0.0,
+    tee=False,
+    br_dtee=None,
+    sup_z=0.0,
+    ret_z=0.0,
+    z_ref=0.0,
 ):
     """Validate and pack the arrays of one loop into a :class:`HydraulicNetwork`.
 
@@ -400,6 +431,13 @@ def build_network(
         Reverse-return manifold (outlet at tap ``n-1``).
     p_suction : float
         Suction (expansion-tank) pressure [Pa].
+    tee : bool
+        Add the flow-ratio tee losses of :func:`tee_losses` at every tap.
+    br_dtee : array_like, shape (n,), optional
+        Branch connection diameter at each tap [m]; default the branch's first pipe, or the header
+        diameter for a branch without pipes.
+    sup_z, ret_z : array_like, shape (n,)
+        Tap heights [m]. z_ref : float, height of ``p_suction`` [m].
 
     Returns
     -------
@@ -445,7 +483,19 @@ def build_network(
         br_a=br_a,
         br_b=as_f64(br_b, n, "br_b"),
         p_suction=float(p_suction),
+        tee=bool(tee),
+        br_dtee=None,
+        sup_z=as_f64(sup_z, n, "sup_z"),
+        ret_z=as_f64(ret_z, n, "ret_z"),
+        z_ref=float(z_ref),
     )
+    if br_dtee is None:
+        first = np.minimum(br_ptr[:-1], max(npipe - 1, 0))
+        has = np.diff(br_ptr) > 0
+        br_dtee = np.where(has, net.bp_d[first] if npipe else 0.0, net.sup_d)
+    net = net._replace(br_dtee=as_f64(br_dtee, n, "br_dtee"))
+    if np.any(net.br_dtee <= 0):
+        raise ValueError("br_dtee: diameters must be positive")
     if net.rho <= 0 or net.mu <= 0:
         raise ValueError("rho and mu must be positive")
     for name in ("sup_d", "ret_d", "bp_d"):
@@ -482,6 +532,7 @@ def uniform_manifold(
     p_suction=1.5e5,
     header_velocity=None,
     design_branch_flow=None,
+    tee=False,
 ):
     """A loop of ``n`` identical branches on uniform headers (tests, benchmarks, examples).
 
@@ -515,6 +566,8 @@ def uniform_manifold(
     design_branch_flow : float, optional
         Design flow per branch for the taper and the CDU sizing [m^3/s]; default 1.5 L/min/kW at
         6 kW (1.5e-4).
+    tee : bool
+        Flow-ratio tee losses at the taps (:func:`tee_losses`).
 
     Returns
     -------
@@ -561,4 +614,291 @@ def uniform_manifold(
         br_b=np.full(n, br_b),
         reverse_return=reverse_return,
         p_suction=p_suction,
+        tee=tee,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Header tees, parallel groups, reported figures
+# ----------------------------------------------------------------------------------------------
+
+#: The four 90-degree tee coefficients of :func:`crane_tee_k`.
+TEE_KINDS = ("diverging_branch", "diverging_run", "converging_branch", "converging_run")
+
+
+def crane_tee_k(kind, x, beta2):
+    """Loss coefficient of a 90-degree tee by flow ratio (Crane TP-410), on the combined-flow velocity.
+
+    ``x = Q_branch / Q_combined`` (0..1), ``beta2 = (d_branch / D_run)^2``; run and combined share the
+    header diameter ``D_run``. The pressure loss of the path is ``K rho v_c^2 / 2``, ``v_c`` the velocity
+    of the combined flow in the header.
+
+    * diverging (dividing, supply header), branch: ``K = G [1 + H (x/beta2)^2]`` (the ``J cos 90``
+      term vanishes); ``H = 1`` for ``beta <= 2/3`` else 0.3; ``G = 1`` for ``beta2 <= 2/3`` else
+      ``1 + 0.3 x^2``;
+    * diverging, run: ``K = M x^2``; ``M = 0.4`` for ``beta2 <= 0.4``, else ``2 (2x - 1)`` for
+      ``x <= 0.5`` and ``0.3 (2x - 1)`` above;
+    * converging (combining, return header), branch: ``K = C [1 + (x/beta2)^2 - 2 (1 - x)^2]``;
+      ``C = 1`` for ``beta2 <= 0.35``, else ``0.9 (1 - x)`` for ``x <= 0.4`` and 0.55 above;
+    * converging, run: ``K = 1.55 x - x^2``.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`TEE_KINDS`.
+    x : array_like
+        Branch share of the combined flow [-].
+    beta2 : array_like
+        Branch-to-run area ratio [-].
+
+    Returns
+    -------
+    ndarray
+        K [-] (may be negative for a converging branch with a fast run: the ejector effect).
+
+    References
+    ----------
+    Crane Co. (2009). *Flow of Fluids Through Valves, Fittings, and Pipe*, Technical Paper No. 410,
+    ch. 2, "Branch and run of tees and wyes" (with the 2012 errata); after Miller, D. S. (1990),
+    *Internal Flow Systems*, 2nd ed., and Idelchik (2008) ch. 7. Cross-checked in the tests against
+    the independent implementation in ``fluids.fittings`` (K_*_Crane).
+    """
+    x = np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+    b2 = np.asarray(beta2, dtype=float)
+    if kind == "diverging_branch":
+        h = np.where(np.sqrt(b2) <= 2.0 / 3.0, 1.0, 0.3)
+        g = np.where(b2 <= 2.0 / 3.0, 1.0, 1.0 + 0.3 * x * x)
+        return g * (1.0 + h * (x / b2) ** 2)
+    if kind == "diverging_run":
+        m = np.where(b2 <= 0.4, 0.4, np.where(x <= 0.5, 2.0 * (2.0 * x - 1.0), 0.3 * (2.0 * x - 1.0)))
+        return m * x * x
+    if kind == "converging_branch":
+        c = np.where(b2 <= 0.35, 1.0, np.where(x <= 0.4, 0.9 * (1.0 - x), 0.55))
+        return c * (1.0 + (x / b2) ** 2 - 2.0 * (1.0 - x) ** 2)
+    if kind == "converging_run":
+        return 1.55 * x - x * x
+    raise ValueError(f"unknown tee kind {kind!r}")
+
+
+def tee_losses(net, q):
+    """Extra pressure drop [Pa] of every link from the header tees at link flows ``q`` (..., 3n+1).
+
+    Supply tap ``i`` is a diverging tee: combined flow = supply segment ``i``, branch = branch ``i``,
+    run out = supply segment ``i+1`` (the last tap: all flow turns into the branch, ``x = 1``). Return
+    tap ``i`` is a converging tee: combined flow = return segment ``i``, branch in = branch ``i``, run
+    in = return segment ``i+1`` (direct return) or ``i-1`` (reverse return). The branch path's loss is
+    added to the branch link, the run path's to the run segment; both are ``K rho v_c |v_c| / 2`` with
+    ``v_c`` the combined flow's velocity in the header segment and K from :func:`crane_tee_k`. Tees
+    without forward flow (reversed or empty combined flow) add nothing.
+
+    Parameters
+    ----------
+    net : HydraulicNetwork
+    q : ndarray (..., 3n+1)
+        Link flows [m^3/s] in the kernel numbering.
+
+    Returns
+    -------
+    ndarray (..., 3n+1)
+        Added pressure drop per link [Pa] (0 where ``net.tee`` is False).
+
+    References
+    ----------
+    Crane TP-410 (2009), see :func:`crane_tee_k`.
+    """
+    q = np.asarray(q, dtype=float)
+    out = np.zeros_like(q)
+    if not net.tee:
+        return out
+    n = net.n_branches
+    qs, qb, qr = q[..., 1:1 + n], q[..., 1 + n:1 + 2 * n], q[..., 1 + 2 * n:]
+    a_sup = np.pi * net.sup_d ** 2 / 4.0
+    a_ret = np.pi * net.ret_d ** 2 / 4.0
+    a_br = np.pi * net.br_dtee ** 2 / 4.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok_s = (qs > 0) & (qb >= 0)
+        xs = np.where(ok_s, qb / np.where(qs > 0, qs, 1.0), 0.0)
+        hs = np.where(ok_s, 0.5 * net.rho * (qs / a_sup) ** 2, 0.0)
+        ok_r = (qr > 0) & (qb >= 0)
+        xr = np.where(ok_r, qb / np.where(qr > 0, qr, 1.0), 0.0)
+        hr = np.where(ok_r, 0.5 * net.rho * (qr / a_ret) ** 2, 0.0)
+    out[..., 1 + n:1 + 2 * n] = (crane_tee_k("diverging_branch", xs, a_br / a_sup) * hs
+                                 + crane_tee_k("converging_branch", xr, a_br / a_ret) * hr)
+    out[..., 2:1 + n] = (crane_tee_k("diverging_run", xs, a_br / a_sup) * hs)[..., :-1]
+    run_r = crane_tee_k("converging_run", xr, a_br / a_ret) * hr
+    if net.reverse_return:
+        out[..., 1 + 2 * n:3 * n] += run_r[..., 1:]
+    else:
+        out[..., 2 + 2 * n:] += run_r[..., :-1]
+    return out
+
+
+def parallel_split(a, b, total):
+    """Exact flow split of components ``dp = a_k q + b_k q^2`` in parallel carrying ``total`` [m^3/s].
+
+    Each member carries ``q_k(dp) = (-a_k + sqrt(a_k^2 + 4 b_k dp)) / (2 b_k)`` (``dp / a_k`` when
+    ``b_k = 0``) at the common drop ``dp``; ``sum q_k(dp) = total`` is solved for ``dp`` by a
+    safeguarded Newton iteration (the sum is increasing and concave in ``dp``).
+
+    For ``m`` identical members the split is equal and the group is exactly ``a/m, b/m^2``
+    (:func:`parallel_identical`): by symmetry an equal split satisfies the common-drop condition,
+    and it is the only one because each ``q_k(dp)`` is strictly increasing.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (k,)
+        Member coefficients [Pa s/m^3], [Pa s^2/m^6] (a_k + b_k > 0).
+    total : float
+        Flow through the group [m^3/s] (>= 0).
+
+    Returns
+    -------
+    tuple
+        ``(flows [m^3/s], dp [Pa])``.
+
+    References
+    ----------
+    White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 6.9 (pipes in parallel).
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if total <= 0:
+        return np.zeros_like(a), 0.0
+
+    def flows(dp):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            root = np.sqrt(a * a + 4.0 * b * dp)
+            quad = 2.0 * dp / (a + root)  # = (-a + root) / (2b), without cancellation
+            dq = np.where(root > 0, 1.0 / root, np.inf)
+        return quad, dq
+
+    lo, hi = 0.0, 1.0
+    while flows(hi)[0].sum() < total:
+        hi *= 4.0
+    dp = hi
+    for _ in range(200):
+        qk, dq = flows(dp)
+        g = qk.sum() - total
+        if g > 0:
+            hi = dp
+        else:
+            lo = dp
+        if abs(g) <= 1e-15 * total:
+            break
+        nxt = dp - g / dq.sum()
+        dp = nxt if lo < nxt < hi else 0.5 * (lo + hi)
+    qk, _ = flows(dp)
+    return qk, float(dp)
+
+
+def flow_spread(branch_flow, is_open=None):
+    """Flow spread of the open branches ``(max - min) / mean`` [-] (0 for fewer than two)."""
+    q = np.asarray(branch_flow, dtype=float)
+    if is_open is not None:
+        q = q[np.asarray(is_open, bool)]
+    if q.size < 2 or q.mean() <= 0:
+        return 0.0
+    return float((q.max() - q.min()) / q.mean())
+
+
+def gauge_pressures(net, sol, g=G_STANDARD):
+    """Tap pressures with static head: what a gauge at each tap's height reads [Pa].
+
+    The flow solution is solved without hydrostatics (it cancels around every closed loop of a
+    constant-density fluid); the pressure at height ``z`` is that solution plus the static head
+    from the reference ``z_ref``, where ``p_suction`` is held (fill point / expansion tank):
+
+    .. math:: p_{gauge}(z) = p(z) + \\rho g (z_{ref} - z)
+
+    Parameters
+    ----------
+    net : HydraulicNetwork
+    sol : HydraulicSolution
+    g : float
+        Gravity [m/s^2].
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(supply, return)`` gauge pressures at the taps [Pa].
+
+    References
+    ----------
+    White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 2.3 (hydrostatic pressure).
+    """
+    sz = np.zeros(net.n_branches) if net.sup_z is None else net.sup_z
+    rz = np.zeros(net.n_branches) if net.ret_z is None else net.ret_z
+    return (np.asarray(sol.supply_pressure) + net.rho * g * (net.z_ref - sz),
+            np.asarray(sol.return_pressure) + net.rho * g * (net.z_ref - rz))
+
+
+def pump_curve_rises(q, dp, rise_tol=None):
+    """Does a pump curve rise with flow from shut-off? Returns a reason (str) or None.
+
+    A centrifugal pump curve whose head rises from shut-off to a peak (a "drooping" curve) has two
+    flows at one head near its peak; pumps run in parallel on such a curve can hunt, and one can be
+    pushed to shut-off by the others. The points are checked as given (sorted by flow), and the
+    fitted curve ``c0 + c1 q + c2 q^2`` (with ``rise_tol`` given) for a peak more than ``rise_tol``
+    above its shut-off pressure. Three falling points can give a quadratic that bulges slightly above
+    shut-off near zero flow (1.3 % for CDU-ROW-2MW): that is the fit's doing, not the catalog's.
+
+    Parameters
+    ----------
+    q : array_like
+        Catalog flows [m^3/s]. dp : array_like, pressure rise [Pa].
+    rise_tol : float, optional
+        Relative rise of the fitted peak over shut-off that is reported [-]; None: points only.
+
+    References
+    ----------
+    Karassik, I. J. et al. (2008). Pump Handbook, 4th ed., sec. 2.3 (parallel operation, unstable
+    head-capacity curves).
+    """
+    q = np.asarray(q, dtype=float)
+    dp = np.asarray(dp, dtype=float)
+    o = np.argsort(q, kind="stable")
+    q, dp = q[o], dp[o]
+    rise = np.flatnonzero(np.diff(dp) > 1e-9 * max(abs(dp).max(), 1.0))
+    if rise.size:
+        i = int(rise[0])
+        return (f"pressure rises from {dp[i]:.0f} Pa at {q[i]:.4g} m^3/s to {dp[i + 1]:.0f} Pa at "
+                f"{q[i + 1]:.4g} m^3/s")
+    if rise_tol is not None and q.size >= 3:
+        c = fit_pump_curve(q, dp, "quadratic")
+        if c[1] > 0 and c[2] < 0:
+            qpk = -c[1] / (2 * c[2])
+            peak = c[0] + c[1] * qpk + c[2] * qpk * qpk
+            if qpk > 0 and peak > c[0] * (1.0 + rise_tol):
+                return (f"the fitted curve peaks at {qpk:.4g} m^3/s, {100 * (peak / c[0] - 1):.1f} % above its "
+                        "shut-off pressure")
+    return None
+
+
+def coolant_corrected_curve(a, b, rho_ref, mu_ref, rho, mu):
+    """Correct a component curve ``dp = a q + b q^2`` measured with one coolant to another.
+
+    The linear term is the viscous (laminar) part: at equal flow it scales with viscosity,
+    ``a' = a mu/mu_ref`` (Hagen-Poiseuille, ``dp = 128 mu L q / (pi D^4)``). The quadratic term is the
+    inertial (turbulent / form loss) part: it scales with density, ``b' = b rho/rho_ref``
+    (``dp = K rho v^2 / 2``). The friction factor's own weak Reynolds dependence in the quadratic
+    part is not corrected.
+
+    Parameters
+    ----------
+    a, b : float
+        Curve as measured [Pa s/m^3], [Pa s^2/m^6].
+    rho_ref, mu_ref : float
+        Density [kg/m^3] and viscosity [Pa s] of the coolant the curve was measured with.
+    rho, mu : float
+        The loop coolant's.
+
+    Returns
+    -------
+    tuple of float
+        ``(a', b')``.
+
+    References
+    ----------
+    White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 6.4 (laminar pipe flow) and 6.7 (minor losses).
+    """
+    return float(a) * mu / mu_ref, float(b) * rho / rho_ref

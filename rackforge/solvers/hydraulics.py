@@ -64,19 +64,35 @@ __all__ = [
     "pump_pressure_rise",
     "solve",
     "solve_batch",
+    "TEE_KINDS",
+    "crane_tee_k",
+    "tee_losses",
+    "parallel_split",
+    "flow_spread",
+    "gauge_pressures",
+    "pump_curve_rises",
+    "G_STANDARD",
 ]
 
 
 # numpy-only parts (no numba), re-exported here: see rackforge/solvers/hydraulic_network.py
 from rackforge.solvers.hydraulic_network import (  # noqa: F401
     CV_REFERENCE_DENSITY,
+    G_STANDARD,
     GPM_M3_S,
+    TEE_KINDS,
     PSI_PA,
     HydraulicNetwork,
     HydraulicSolution,
     as_f64,
     build_network,
+    crane_tee_k,
     fit_component_curve,
+    flow_spread,
+    gauge_pressures,
+    parallel_split,
+    pump_curve_rises,
+    tee_losses,
     fit_pump_curve,
     k_factor_coefficient,
     parallel_identical,
@@ -288,6 +304,79 @@ def _pipe_fast(q, pk, r):
     return cf * v * phi + kq * v * av, (cf * (phi + re_dphi) + 2.0 * kq * av) * pk[r, 0]
 
 
+@njit(cache=True, inline="always")
+def _k_div_branch(x, b2):
+    h = 1.0 if math.sqrt(b2) <= 2.0 / 3.0 else 0.3
+    g = 1.0 if b2 <= 2.0 / 3.0 else 1.0 + 0.3 * x * x
+    r = x / b2
+    return g * (1.0 + h * r * r)
+
+
+@njit(cache=True, inline="always")
+def _k_div_run(x, b2):
+    if b2 <= 0.4:
+        m = 0.4
+    elif x <= 0.5:
+        m = 2.0 * (2.0 * x - 1.0)
+    else:
+        m = 0.3 * (2.0 * x - 1.0)
+    return m * x * x
+
+
+@njit(cache=True, inline="always")
+def _k_conv_branch(x, b2):
+    if b2 <= 0.35:
+        c = 1.0
+    elif x <= 0.4:
+        c = 0.9 * (1.0 - x)
+    else:
+        c = 0.55
+    r = x / b2
+    return c * (1.0 + r * r - 2.0 * (1.0 - x) * (1.0 - x))
+
+
+@njit(cache=True)
+def _tee_terms(n, reverse, q, tk, ext, dext):
+    """Tee losses at the current flows (Crane TP-410 90-degree tees, see ``crane_tee_k``).
+
+    ``tk[i] = (rho/(2 A_sup_i^2), rho/(2 A_ret_i^2), beta2_sup_i, beta2_ret_i)``. Fills ``ext`` with
+    the added drop of every link [Pa] and ``dext`` with its slope in the link's own flow with the
+    coefficients K and the other links' flows held (the tee's combined flow moves with the branch's
+    own flow: ``d(K h Qc^2)/dq_b = 2 K h Qc``, kept >= 0); the run terms are lagged (slope 0). The
+    fixed point of the iteration is the exact solution; only the Newton slope is approximate.
+    """
+    for j in range(ext.shape[0]):
+        ext[j] = 0.0
+        dext[j] = 0.0
+    for i in range(n):
+        jb = 1 + n + i
+        qb = q[jb]
+        if qb < 0.0:
+            continue
+        qc = q[1 + i]  # supply: combined = segment i
+        if qc > 0.0:
+            x = min(qb / qc, 1.0)
+            hs = tk[i, 0] * qc * qc
+            kb = _k_div_branch(x, tk[i, 2])
+            ext[jb] += kb * hs
+            dext[jb] += max(2.0 * kb * tk[i, 0] * qc, 0.0)
+            if i < n - 1:
+                ext[2 + i] += _k_div_run(x, tk[i, 2]) * hs
+        qc = q[1 + 2 * n + i]  # return: combined = segment i
+        if qc > 0.0:
+            x = min(qb / qc, 1.0)
+            hr = tk[i, 1] * qc * qc
+            kb = _k_conv_branch(x, tk[i, 3])
+            ext[jb] += kb * hr
+            dext[jb] += max(2.0 * kb * tk[i, 1] * qc, 0.0)
+            kr = (1.55 * x - x * x) * hr
+            if reverse:
+                if i > 0:
+                    ext[2 * n + i] += kr
+            elif i < n - 1:
+                ext[2 + 2 * n + i] += kr
+
+
 @njit(cache=True)
 def _initial_flows(n, c0, c1, c2, n_active, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open,
                    reverse, q):
@@ -364,10 +453,14 @@ def _fill_headers(n, reverse, q):
 
 
 @njit(cache=True, fastmath=_FM)
-def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y):
+def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y,
+          ext, dext):
     """Linearise every link: ``cond = 1/f'(q)``, ``y = q - f(q)/f'(q)`` (Todini & Pilati 1988).
 
-    Link laws ``p_from - p_to = f(q)``; slopes are safeguarded to stay positive.
+    Link laws ``p_from - p_to = f(q) + ext``; ``ext``/``dext`` are the tee terms of :func:`_tee_terms`
+    (zeros without tees). Slopes are safeguarded to stay positive: the CDU's at ``1e-6 c0/qref``; a
+    branch's component slope at ``2 b qfloor`` with ``qfloor = 1e-12 qref`` (only a branch without
+    pipes and without a linear term ever reaches it, at zero flow).
     """
     # CDU: pumps in parallel minus internal drop; at negative flow the slope is mirrored
     qj = q[0]
@@ -381,14 +474,18 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
     for i in range(n):
         j = 1 + i
         f, fp = _pipe_fast(q[j], pk, i)
+        f += ext[j]
+        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
     for i in range(n):
         j = 1 + 2 * n + i
         f, fp = _pipe_fast(q[j], pk, n + i)
+        f += ext[j]
+        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
-    qfloor = 1e-6 * qref
+    qfloor = 1e-12 * qref
     for i in range(n):
         j = 1 + n + i
         if not is_open[i]:
@@ -397,8 +494,8 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
             continue
         qj = q[j]
         aq = abs(qj)
-        f = br_a[i] * qj + br_b[i] * qj * aq
-        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor)
+        f = br_a[i] * qj + br_b[i] * qj * aq + ext[j]
+        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor) + dext[j]
         for k in range(br_ptr[i], br_ptr[i + 1]):
             dp, ddp = _pipe_fast(qj, pk, 2 * n + k)
             f += dp
@@ -453,11 +550,17 @@ def _penta_solve(dg, e1, e2, b, x, l1, l2, dinv):
 
 
 @njit(cache=True)
-def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q, p, tol,
+def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p, tol,
          max_iter):
     """Global gradient iterations in place on link flows ``q`` (3n+1) and node pressures ``p``.
 
     Returns ``(converged, iterations)``. Node pressures are relative to the suction node.
+
+    Stopping test: every link's flow change relative to that link's own flow (the branches; the
+    headers and the CDU are exact partial sums of them) below ``tol``, either as the Newton step or
+    as the contraction-rate estimate of the remaining error, and every node's balance (the flows in
+    and out of each tap) below ``tol`` relative to the node's throughput (exact by construction;
+    checked after the last step).
     """
     m = 3 * n + 1
     nn = 2 * n + 1
@@ -487,13 +590,17 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q
     l1 = np.empty(nn)
     l2 = np.empty(nn)
     dinv = np.empty(nn)
+    ext = np.zeros(m)
+    dext = np.zeros(m)
     converged = False
     it = 0
     dprev = 0.0
     while it < max_iter:
         it += 1
+        if tee:
+            _tee_terms(n, reverse, q, tk, ext, dext)
         _laws(n, c0, c1, c2, float(n_act), cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q,
-              cond, y)
+              cond, y, ext, dext)
         # assemble A^T G A p = -A^T y: diag += c, off -= c, rhs[from] -= y, rhs[to] += y
         dg[:] = 0.0
         e1[:] = 0.0
@@ -539,69 +646,109 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q
         # new flows Q = y + G (p_from - p_to) on the branches; the GGA step conserves mass, so the
         # header and CDU flows are the exact partial sums of the branch flows (taken that way to
         # avoid the cancellation of y + G dp in low-resistance headers)
-        dmax = 0.0
+        dmax = 0.0  # largest relative flow change of a link
         qt = 0.0
         for i in range(n):
             s = 1 + 2 * i
             jb = 1 + n + i
+            if not is_open[i]:
+                continue
             qn = y[jb] + cond[jb] * (p[s] - p[s + 1])
-            dmax = max(dmax, abs(qn - q[jb]))
+            dmax = max(dmax, abs(qn - q[jb]) / max(abs(qn), 1e-300))
             q[jb] = qn
             qt += qn
-        dmax = max(dmax, abs(qt - q[0]))
+        dmax = max(dmax, abs(qt - q[0]) / max(abs(qt), 1e-300))
         q[0] = qt
         _fill_headers(n, reverse, q)
         # stop on a small step, or when the contraction-rate estimate of the remaining error
         # theta/(1-theta)*|dQ| is small (Hairer & Wanner 1996, Solving ODE II, sec. IV.8)
-        qs = tol * max(abs(q[0]), 1e-12)
-        if dmax <= qs:
+        if dmax <= tol:
             converged = True
             break
         if it >= 2 and dprev > 0.0:
             theta = dmax / dprev
-            if theta < 0.5 and theta / (1.0 - theta) * dmax <= qs:
+            if theta < 0.5 and theta / (1.0 - theta) * dmax <= tol:
                 converged = True
                 break
         dprev = dmax
+    if converged:
+        converged = _balance_ok(n, reverse, q, max(tol, 1e-13))
     return converged, it
 
 
 @njit(cache=True)
-def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q, p, warm,
-               tol, max_iter):
+def _balance_ok(n, reverse, q, tol):
+    """Mass balance at every node (CDU outlet, supply and return taps) within ``tol`` of its throughput."""
+    if abs(q[0] - q[1]) > tol * max(abs(q[0]), 1e-300):
+        return False
+    for i in range(n):
+        qb = q[1 + n + i]
+        s_out = q[2 + i] if i < n - 1 else 0.0
+        if abs(q[1 + i] - qb - s_out) > tol * max(abs(q[1 + i]), 1e-300):
+            return False
+        if reverse:
+            r_in = q[2 * n + i] if i > 0 else 0.0
+        else:
+            r_in = q[2 + 2 * n + i] if i < n - 1 else 0.0
+        if abs(q[1 + 2 * n + i] - qb - r_in) > tol * max(abs(q[1 + 2 * n + i]), 1e-300):
+            return False
+    ret_out = q[3 * n] if reverse else q[1 + 2 * n]
+    return abs(ret_out - q[0]) <= tol * max(abs(q[0]), 1e-300)
+
+
+@njit(cache=True)
+def _tee_consts(n, rho, sup_d, ret_d, br_dtee):
+    """Per-tap tee constants ``rho/(2 A_sup^2), rho/(2 A_ret^2), beta2_sup, beta2_ret``."""
+    tk = np.empty((n, 4))
+    for i in range(n):
+        a_s = 0.25 * math.pi * sup_d[i] * sup_d[i]
+        a_r = 0.25 * math.pi * ret_d[i] * ret_d[i]
+        a_b = 0.25 * math.pi * br_dtee[i] * br_dtee[i]
+        tk[i, 0] = 0.5 * rho / (a_s * a_s)
+        tk[i, 1] = 0.5 * rho / (a_r * a_r)
+        tk[i, 2] = a_b / a_s
+        tk[i, 3] = a_b / a_r
+    return tk
+
+
+@njit(cache=True)
+def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
+               warm, tol, max_iter):
     if not warm:
         _initial_flows(n, pc[0], pc[1], pc[2], max(n_act, 1), cdu_a, cdu_b, br_ptr, pk, br_a, br_b,
                        is_open, reverse, q)
-    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q, p, tol,
-                max_iter)
+    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
+                tol, max_iter)
 
 
 @njit(cache=True)
 def _solve_single(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d,
                   ret_len, ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b,
-                  is_open, q, p, warm, tol, max_iter):
+                  tee, br_dtee, is_open, q, p, warm, tol, max_iter):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
-    return _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, q, p,
-                      warm, tol, max_iter)
+    tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
+    return _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk,
+                      q, p, warm, tol, max_iter)
 
 
 @njit(cache=True, parallel=True)
 def _solve_many(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len,
-                ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b, is_open,
-                q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
+                ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b, tee, br_dtee,
+                is_open, q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
+    tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
     ns = n_act.shape[0]
     for s in prange(ns):
         q = q_out[s]
         if has_warm:
             q[:] = q_warm
         ok, it = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                            is_open[s], q, p_out[s], has_warm, tol, max_iter)
+                            is_open[s], tee, tk, q, p_out[s], has_warm, tol, max_iter)
         if not ok and has_warm:  # fall back to a cold start
             ok, it2 = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                                 is_open[s], q, p_out[s], False, tol, max_iter)
+                                 is_open[s], tee, tk, q, p_out[s], False, tol, max_iter)
             it += it2
         conv[s] = ok
         iters[s] = it
@@ -613,8 +760,12 @@ def _args(net):
     ), (
         net.cdu_a, net.cdu_b, net.sup_d, net.sup_len, net.sup_eps, net.sup_k, net.ret_d,
         net.ret_len, net.ret_eps, net.ret_k, net.reverse_return, net.br_ptr, net.bp_d, net.bp_len,
-        net.bp_eps, net.bp_k, net.br_a, net.br_b,
+        net.bp_eps, net.bp_k, net.br_a, net.br_b, bool(net.tee), _dtee(net),
     )
+
+
+def _dtee(net):
+    return net.br_dtee if net.br_dtee is not None else np.ascontiguousarray(net.sup_d)
 
 
 def _unpack(net, q, p, n_act, conv, iters):
@@ -664,8 +815,14 @@ def solve(net, n_active=None, branch_open=None, warm=None, tol=1e-8, max_iter=10
     and mass conservation at every node. Each Newton step linearises ``f_j`` and eliminates the
     flows (Todini & Pilati 1988): ``(A^T G A) p = -A^T (Q - G f)``, ``G = diag(1/f'_j)``, then
     ``Q_new = Q - G f + G A p``. Node ordering ``D, S_0, R_0, S_1, ...`` makes ``A^T G A`` pentadiagonal
-    (banded LDL^T, O(n)). Iterates until ``max|dQ| <= tol * Q_cdu``; mass is conserved to round-off
-    after every iteration.
+    (banded LDL^T, O(n)). Iterates until every link's flow changes by at most ``tol`` relative to its
+    own flow (a starved branch is held to the same relative accuracy as the CDU flow); mass is
+    conserved to round-off after every iteration and every node's balance is checked at the end.
+
+    With ``net.tee`` the header tees add the flow-ratio losses of
+    :func:`~rackforge.solvers.hydraulic_network.tee_losses` (Crane TP-410); their coefficients are
+    re-evaluated at every iterate (the Newton slope holds them fixed), so the converged flows satisfy
+    the full equations.
 
     Parameters
     ----------
@@ -677,9 +834,9 @@ def solve(net, n_active=None, branch_open=None, warm=None, tol=1e-8, max_iter=10
     warm : HydraulicSolution, optional
         Start from this solution's link flows instead of a uniform split.
     tol : float
-        Relative flow tolerance [-]: stop when the Newton step, or the remaining error estimated
-        from the contraction rate ``theta/(1-theta)*|dQ|`` (Hairer & Wanner 1996, sec. IV.8), is
-        below ``tol`` times the CDU flow.
+        Relative flow tolerance [-]: stop when, for every link, the Newton step, or the remaining
+        error estimated from the contraction rate ``theta/(1-theta)*|dQ|`` (Hairer & Wanner 1996,
+        sec. IV.8), is below ``tol`` times that link's flow.
     max_iter : int
         Iteration limit.
 
@@ -692,6 +849,7 @@ def solve(net, n_active=None, branch_open=None, warm=None, tol=1e-8, max_iter=10
     ----------
     Todini, E., Pilati, S. (1988). A gradient algorithm for the analysis of pipe networks.
     Churchill, S. W. (1977). Chemical Engineering 84(24), 91-92.
+    Crane Co. (2009). Flow of Fluids Through Valves, Fittings, and Pipe, TP-410 (tees).
     """
     n = net.n_branches
     n_act = net.n_running if n_active is None else int(n_active)

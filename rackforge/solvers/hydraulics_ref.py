@@ -6,7 +6,11 @@ Same physical equations as :mod:`rackforge.solvers.hydraulics`, written independ
 * the Churchill (1977) friction factor in its published form (not the ``64 phi / Re`` rewrite);
 * derivatives by complex step (Squire & Trapp 1998), not by hand;
 * a full Newton step on flows *and* pressures, ``[[-F', A], [A^T, 0]] [dQ; dp] = -[r_1; r_2]``, with a
-  backtracking line search on the residual.
+  backtracking line search on the residual;
+* header tee losses (``net.tee``) from the numpy :func:`~rackforge.solvers.hydraulic_network.tee_losses`
+  in the residual, left out of ``F'`` (a quasi-Newton step: the residual, and so the solution, is exact);
+* stopping test: every link's step below ``tol`` relative to its own flow and every free node's mass
+  balance below ``tol`` relative to its throughput.
 
 The Newton system is solved in one of two ways, chosen per loop (``linalg`` argument):
 
@@ -35,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackforge.solvers.hydraulic_network import HydraulicSolution
+from rackforge.solvers.hydraulic_network import HydraulicSolution, tee_losses
 
 #: Largest number of free nodes (``2n + 1`` for ``n`` branches) solved densely. 99 because OpenBLAS
 #: factors matrices of 100 x 100 and more with threads, which on a busy 2-core machine costs 5 ms to over
@@ -242,10 +246,19 @@ def _solve_sparse(net, n_act, is_open, q0, tol, max_iter):
     vals = np.concatenate([np.ones(m), -np.ones(m)])
     keep = cols >= 0  # drop the fixed suction node
     A = sp.csr_matrix((vals[keep], (rows[keep], cols[keep])), shape=(m, nn))
-    law = _make_law(net, n_act, edges)
+    law0 = _make_law(net, n_act, edges)
     # kernel link index of each edge, for warm starts and output
     kind_off = {"cdu": 0, "sup": 1, "br": 1 + n, "ret": 1 + 2 * n}
     kidx = np.array([kind_off[e[0]] + e[1] for e in edges])
+
+    def law(q):
+        f = law0(q)
+        if net.tee:
+            full = np.zeros(3 * n + 1)
+            full[kidx] = q.real
+            f = f + tee_losses(net, full)[kidx]
+        return f
+
     if q0 is not None:
         q = np.asarray(q0, dtype=float)[kidx].copy()
     else:
@@ -274,12 +287,22 @@ def _solve_sparse(net, n_act, is_open, q0, tol, max_iter):
                 break
             t *= 0.5
         q, p, res = qt, pt, rt
-        qscale = abs(q[0]) if edges[0][0] == "cdu" else np.abs(q).max()
-        if np.max(np.abs(t * dq)) <= tol * qscale:
+        if _stop(t * dq, q, A.T @ q, abs(A.T) @ np.abs(q), tol):
             converged = True
             break
     link_q[kidx] = q
     return _pack(net, link_q, p, n_act, converged, it)
+
+
+def _stop(step, q, balance, through, tol):
+    """Every link's step within ``tol`` of its own flow, every node's balance within ``tol`` of half
+    the flow through it (``through`` = sum of |q| at the node); works on 1-D or stacked [s, ...]."""
+    # 1e-15 x the largest flow: the round-off floor of a link that carries nothing (a dead-end header
+    # segment past a blocked last branch), far below any starved branch the tolerance is meant for
+    floor = 1e-15 * np.max(np.abs(q), axis=-1, keepdims=True)
+    link_ok = np.all(np.abs(step) <= tol * np.abs(q) + floor, axis=-1)
+    node_ok = np.all(np.abs(balance) <= tol * 0.5 * through + floor, axis=-1)
+    return link_ok & node_ok
 
 
 class _Loop:
@@ -350,6 +373,8 @@ class _Loop:
             fb = fb.copy()
             fb[:, self.has_pipes] += np.add.reduceat(dp, self.starts, axis=1)
         f[:, 1 + n:1 + 2 * n] = fb
+        if net.tee:
+            f = f + tee_losses(net, q.real)
         return f
 
     def a_dot(self, p):
@@ -363,6 +388,15 @@ class _Loop:
         off = (np.arange(s) * w)[:, None]
         out = (np.bincount((off + self.frm).ravel(), q.ravel(), s * w)
                - np.bincount((off + self.to).ravel(), q.ravel(), s * w))
+        return out.reshape(s, w)[:, 1:]
+
+    def at_dot_abs(self, q):
+        """Sum of ``|q|`` over the links at every free node [s, nn] (twice the node's throughput)."""
+        aq = np.abs(q)
+        s, w = q.shape[0], self.nn + 1
+        off = (np.arange(s) * w)[:, None]
+        out = (np.bincount((off + self.frm).ravel(), aq.ravel(), s * w)
+               + np.bincount((off + self.to).ravel(), aq.ravel(), s * w))
         return out.reshape(s, w)[:, 1:]
 
     def schur(self, w):
@@ -431,7 +465,8 @@ def _solve_dense(loop: _Loop, n_act, is_open, q0, tol, max_iter):
             t[pend[~acc]] *= 0.5
             pend = pend[~acc]
         its[act] = it
-        done = np.max(np.abs(t[:, None] * dq), axis=1) <= tol * np.abs(q[act, 0])
+        qa = q[act]
+        done = _stop(t[:, None] * dq, qa, loop.at_dot(qa), loop.at_dot_abs(qa), tol)
         conv[act[done]] = True
         act = act[~done]
         if act.size == 0:

@@ -77,4 +77,15 @@ CASES: list[Case] = [
          "a server mounted on the rear face"),
     # 40.9 kW of air heat against 30 kW
     Case("RF314", H, _site(room_air_capacity_per_rack="30 kW"), "/templates/h100-rack", "air-cooled rack, small room"),
+    # the seed's loop delivers ~2.3 L/min/kW at full pump speed
+    Case("RF315", G, _use("test-fph"), LOOP, "2.3 L/min/kW against at least 3",
+         catalog=_gen("test-fph", "gb200-nvl72", flow_per_heat_min="3 L/min/kW")),
+    Case("RF316", G, _use("test-fpx"), LOOP, "2.3 L/min/kW against at most 2",
+         catalog=_gen("test-fpx", "gb200-nvl72", flow_per_heat_max="2 L/min/kW")),
+    # 50 psi at shut-off rising to 56 psi at 500 L/min
+    Case("RF317", G, _use_cdu, LOOP + "/cdu_part", "a drooping pump curve",
+         catalog=_cdu(pumps={**_CDU["pumps"], "curve": [{"flow": "0 L/min", "pressure": "50 psi"},
+                                                        {"flow": "500 L/min", "pressure": "56 psi"},
+                                                        {"flow": "1500 L/min", "pressure": "40 psi"},
+                                                        {"flow": "2200 L/min", "pressure": "22 psi"}]})),
 ]

@@ -226,6 +226,10 @@ class Cdu(Mountable):
     rated_flow: PosFlow
     pumps: PumpSet
     hx_pressure_drop: list[FlowPoint] = Field(min_length=1)
+    hx_pressure_drop_coolant: Coolant = Field(default="water", description="Coolant the heat exchanger's "
+                                              "pressure-drop points were measured with.")
+    hx_pressure_drop_temperature: Temperature = Field(default="25 degC", validate_default=True, description="Coolant temperature of "
+                                                      "those points.")
     max_pressure: Pressure
     coolants: list[Coolant]
     facility_supply_min: Temperature | None = None
@@ -240,7 +244,17 @@ class Manifold(Mountable):
     taps: int = Field(ge=1)
     tap_pitch: PosLength
     roughness: Length
-    tap_loss_k: float = Field(default=0.5, ge=0, description="Minor-loss coefficient per branch tee.")
+    tee_loss: Literal["crane", "fixed"] = Field(
+        default="crane", description="crane: the header tees lose pressure by flow ratio (Crane TP-410 90-degree "
+        "tee correlations, on the header and the branch connection bore); fixed: the manifold's own "
+        "coefficients, `tap_loss_k` per branch tee on the branch velocity and `run_loss_k` per tee run on the "
+        "header velocity (from its datasheet).")
+    tap_loss_k: float = Field(default=0.5, ge=0, description="With tee_loss 'fixed': minor-loss coefficient per "
+                              "branch tee, on the branch velocity.")
+    run_loss_k: float = Field(default=0.0, ge=0, description="With tee_loss 'fixed': minor-loss coefficient per "
+                              "tee run, on the header velocity.")
+    tap_diameter: PosLength | None = Field(default=None, description="Bore of the branch connection at a tap "
+                                           "(the tee's branch); default the tray hose's inner diameter.")
     max_pressure: Pressure
 
 
@@ -250,6 +264,14 @@ class ColdPlate(PartBase):
     nominal_flow: PosFlow
     min_flow: PosFlow
     pressure_drop: list[FlowPoint] = Field(min_length=1)
+    pressure_drop_coolant: Coolant = Field(default="water", description="Coolant the pressure-drop points were "
+                                           "measured with; the loop corrects them to its own coolant.")
+    pressure_drop_temperature: Temperature = Field(default="25 degC", validate_default=True, description="Coolant temperature of the "
+                                                   "pressure-drop points.")
+    laminar_fraction: Fraction | None = Field(
+        default=None, description="Share of the pressure drop at the (first) point that is viscous, i.e. "
+        "proportional to flow (laminar micro-channels are mostly viscous); with a single point, splits it into "
+        "a linear and a quadratic term. Default: a single point is taken as wholly quadratic.")
     max_pressure: Pressure
     coolants: list[Coolant] = Field(default_factory=lambda: ["water", "pg25"])
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from rackforge.model.schema.common import (
-    Data, DataRate, Fraction, Id, Length, Mass, Model, Power, PosDataRate, Temperature, Time, Voltage,
+    Data, DataRate, FlowPerPower, Fraction, Id, Length, Mass, Model, Power, PosDataRate, Temperature, Time, Voltage,
 )
 
 AirClass = Literal["A1", "A2", "A3", "A4", "H1"]
@@ -58,6 +58,10 @@ class CoolingReq(Model):
     air_inlet_class: AirClass | None = None
     max_return_temperature: Temperature | None = None
     pump_redundancy: bool | None = None
+    flow_per_heat_min: FlowPerPower | None = Field(
+        default=None, description="Least coolant flow a loop delivers per kW of liquid heat, e.g. '1.25 L/min/kW'.")
+    flow_per_heat_max: FlowPerPower | None = Field(
+        default=None, description="Most coolant flow a loop delivers per kW of liquid heat, e.g. '2.0 L/min/kW'.")
 
 
 class PhysicalReq(Model):
