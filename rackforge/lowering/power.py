@@ -331,7 +331,9 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
                 p = mount_power(part, ctx.op)
                 vmin = float(part.input.voltage_min)
                 t.loads.append({"name": mi.id, "ptr": mi.ptr, "node": node, "p_w": p, "v_min": vmin,
-                                "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": None, "pn": part.pn})
+                                "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": None, "pn": part.pn,
+                                "figure_w": p, "basis": _basis(part)})
+        _ac_figures_to_dc(t, k)
         close_net()
 
     # ---- PDUs
@@ -410,8 +412,67 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
             t.unpowered.append((mi.ptr, f"mount {mi.id!r} names no PDU it can draw from",
                                 "list its PDUs in 'feeds'"))
         t.loads.append({"name": mi.id, "ptr": mi.ptr, "node": node, "p_w": p, "v_min": vmin,
-                        "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": gi, "pn": part.pn})
+                        "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": gi, "pn": part.pn,
+                        "figure_w": p, "basis": _basis(part)})
+        _ac_figures_to_dc(t, k)
     return t
+
+
+def _basis(part) -> str:
+    """The part's power basis (rackforge.schema.catalog.PowerDraw): explicit, else by its input type."""
+    b = getattr(part, "power_basis", None)
+    return b if isinstance(b, str) else "dc_output"
+
+
+def dc_load_from_ac_input(p_ac_w: float, p_other_dc_w: float, rating_w: float, xs, ys) -> float:
+    """DC load [W] whose PSUs draw ``p_ac_w`` [W] of AC input: the root of ``P = p_ac x eta((P + P_o) / R)``.
+
+    ``eta`` is the PSUs' efficiency curve (load fraction ``xs`` -> efficiency ``ys``, linear interpolation
+    clamped at the end points, as in rackforge.solvers.power_ref), ``R`` [W] the installed rating of the PSUs
+    sharing the network and ``P_o`` [W] the DC load on it whose figures are already DC. Identical PSUs on one
+    node share equally, so each runs at ``x = (P + P_o) / R`` and their AC input is ``(P + P_o) / eta(x)``: the
+    wall input of an AC-rated part equals its figure (DGX H100: 10.2 kW). ``h(P) = P - p_ac eta(.)`` is
+    ``<= 0`` at ``P = 0`` and ``>= 0`` at ``P = p_ac`` (``eta <= 1``): bisection to 1e-13 relative."""
+    if p_ac_w <= 0.0 or rating_w <= 0.0:
+        return max(p_ac_w, 0.0)
+    lo, hi = 0.0, p_ac_w
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid - p_ac_w * float(np.interp((mid + p_other_dc_w) / rating_w, xs, ys)) > 0.0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-13 * p_ac_w:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _ac_figures_to_dc(t: _Tmpl, k: int | None) -> None:
+    """Loads of network ``k`` whose figures are AC input (``basis: ac_input``) get the DC load their PSUs carry.
+
+    The network's PSUs (real ones; direct elements have efficiency 1 and change nothing) are taken as one
+    pool with the curve of the most common PSU part and the sum of their ratings; every ac_input load is
+    scaled by the same efficiency ``eta(x)`` at the pool's load fraction (:func:`dc_load_from_ac_input`)."""
+    if k is None:
+        return
+    mine = [ld for ld in t.loads if ld["net"] == k]
+    ac = [ld for ld in mine if ld["basis"] == "ac_input" and ld["p_w"] > 0]
+    if not ac:
+        return
+    groups = {gi for gi, g in enumerate(t.groups) if g["net"] == k}
+    real = [p for p in t.psus if p["group"] in groups and not p["virtual"]]
+    if not real:
+        return
+    counts: dict[str, int] = {}
+    for p in real:
+        counts[p["pn"]] = counts.get(p["pn"], 0) + 1
+    xs, ys = t.curves[max(counts, key=lambda pn: counts[pn])]
+    rating = sum(p["rating"] for p in real)
+    p_ac = sum(ld["p_w"] for ld in ac)
+    p_other = sum(ld["p_w"] for ld in mine if all(ld is not a for a in ac))
+    scale = dc_load_from_ac_input(p_ac, p_other, rating, xs, ys) / p_ac
+    for ld in ac:
+        ld["p_w"] *= scale
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -890,6 +951,10 @@ class PowerAnalysis:
             if mine and not self.psus[mine[0]]["virtual"]:
                 row["psu_rating_w"] = r6(self.psus[mine[0]]["rating"])
                 row["efficiency"] = r6(float(self.psu_eta[0, mine].mean()))
+            ld = next((x for x in self.loads if x["block"] == g["block"] and x["group"] == g["local"]), None)
+            if ld is not None:  # the vendor's figure and what it measures (ac_input: equals input_w)
+                row["power_figure_w"] = r6(ld["figure_w"])
+                row["power_basis"] = ld["basis"]
             (shelves if g["kind"] == "shelf" else servers).append(row)
         out["shelves"] = shelves
         out["servers"] = servers

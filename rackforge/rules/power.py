@@ -505,3 +505,30 @@ def rf214(ctx):
     for i, ld in enumerate(pa.loads):
         if ld["p_w"] > 0 and _no_source(pa, ld) and not any(u[0] == ld["ptr"] for u in pa.unpowered):
             yield Hit(ld["ptr"], f"{ld['name']} is on a bus no PSU feeds", "add a power shelf on its busbar")
+
+
+@rule("RF215", "power-figure-is-chip-tdp", "warning", "A part's power figure is a sum of chip TDPs: the rack's power "
+      "is understated.")
+def rf215(ctx):
+    """
+    **What**: an IT part in the design declares `power.basis: chip_tdp`: its figures are a sum of chip TDPs
+    (GPUs, CPUs, switch ASICs) without memory, NICs, fans, voltage-regulator and board losses. rackforge models
+    the figure as the DC load its PSUs or busbar carry, so every total built on it (feed currents, PSU loading,
+    heat) is low.
+
+    **Why**: a tray draws well above its chips' TDP sum (voltage regulators alone lose several percent); sizing
+    feeds, shelves and cooling on the chip sum under-provisions them.
+
+    **Fix**: give the part's published input figure (`basis: ac_input` for a server's AC input rating,
+    `dc_output` for a tray's DC draw at the busbar), or a derived figure that adds the other loads and losses
+    (cite it in `sources`). Reference: rackforge.schema.catalog.PowerDraw.
+    """
+    seen = set()
+    for rd, mi in ctx.r.iter_mounts():
+        part = mi.part
+        pw = getattr(part, "power", None)
+        if pw is None or getattr(pw, "basis", None) != "chip_tdp" or mi.ptr in seen:
+            continue
+        seen.add(mi.ptr)
+        yield Hit(mi.ptr, f"{mi.id} ({part.pn}): power figure {float(pw.max) / 1000:.2f} kW max is a chip TDP sum; "
+                  "memory, NICs, fans and conversion losses are not in it", "give the part's input power figure")

@@ -46,11 +46,36 @@ class Mountable(PartBase):
     depth: Length | None = None
 
 
+PowerBasis = Literal["ac_input", "dc_output", "chip_tdp"]
+
+
 class PowerDraw(Model):
+    """A part's power figures at its operating points, and what they measure (``basis``).
+
+    ``basis`` says where in the power chain the vendor's figure sits, so that no conversion loss is counted
+    twice (rackforge.lowering.power turns every figure into the DC load its PSUs or the busbar carry):
+
+    * ``ac_input``: AC power at the part's input (the wall or PDU outlet), PSU losses included, as a server
+      vendor publishes it ("10.2 kW max, 200-240 V AC" for a DGX H100). The DC load its PSUs carry is
+      ``P_dc = P_ac x eta(P_dc / installed rating)``, solved on the PSUs' efficiency curve, so the modelled
+      input equals the figure with all PSUs installed.
+    * ``dc_output``: DC power the part takes from the PSU outputs, the busbar tap of an ORv3/MGX tray or the
+      internal bus of a server; PSU losses come on top.
+    * ``chip_tdp``: a sum of chip TDPs (GPUs, CPUs, switches) with no board, fan or conversion losses; modelled
+      as a DC load like ``dc_output``, and it understates the part's power (rule RF215 warns).
+
+    Default when omitted: ``ac_input`` for a part with an AC input, ``dc_output`` for a part with a DC input
+    (what datasheets of AC servers and of busbar trays state).
+    """
+
     idle: Power
     typical: Power
     max: Power
     peak_factor: float = Field(default=1.0, ge=1.0, le=3.0, description="Transient peak over max, e.g. 1.2.")
+    basis: PowerBasis | None = Field(
+        default=None, description="What the figures measure: ac_input (AC input at the wall, PSU losses "
+        "included), dc_output (DC power taken from the PSU outputs / busbar), chip_tdp (sum of chip TDPs only). "
+        "Default: ac_input for an AC-input part, dc_output for a DC-input part.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "PowerDraw":
@@ -133,6 +158,13 @@ class ItPart(Mountable):
     liquid: LiquidInterface | None = None
     air: Airflow | None = None
     psus: InternalPsus | None = Field(default=None, description="AC servers: their own PSUs.")
+
+    @property
+    def power_basis(self) -> str:
+        """``power.basis``, or its default: ac_input for an AC input, dc_output for a DC input."""
+        if self.power.basis is not None:
+            return self.power.basis
+        return "ac_input" if self.input.type == "ac" else "dc_output"
 
 
 class ComputeTray(ItPart):

@@ -1,4 +1,4 @@
-"""Cases for RF201-RF214 (power distribution, read from the lowered power network and its fault sweep)."""
+"""Cases for RF201-RF216 (power distribution, read from the lowered power network and its fault sweep)."""
 from tests.cases.common import Case, G, H, _mount, _t
 
 K = "rubin-ultra-kyber.yaml"
@@ -45,8 +45,10 @@ CASES: list[Case] = [
     Case("RF201", G, lambda d: _drop_shelves(d, "ps2", "ps3", "ps4"), MOUNTS, "one shelf for 63 kW"),
     # N+N: the upper segment with ps1-ps3 (A, B, A): losing feed A leaves one shelf for 63.2 kW
     Case("RF202", G, lambda d: _drop_shelves(d, "ps4"), "/templates/nvl72", "one PSU/shelf too few for N+N"),
-    Case("RF203", H, lambda d: [m.__setitem__("feeds", ["pdu-a", "pdu-b"]) for m in d["templates"]["h100-rack"][
-        "mounts"] if m["part"] == "DGX-H100"], "/templates/h100-rack", "DGX on two PDUs: 3 PSUs for 10.2 kW"),
+    # five PSUs over two PDUs (a, b, a, b, a): losing pdu-a leaves 2 x 3.3 kW for the 9.8 kW DC load (10.2 kW AC)
+    Case("RF203", H, lambda d: [m.update(feeds=["pdu-a", "pdu-b"], psus={"part": "PSU-3K3-AC", "count": 5})
+                                for m in d["templates"]["h100-rack"]["mounts"] if m["part"] == "DGX-H100"],
+         "/templates/h100-rack", "DGX with 5 PSUs on two PDUs: 2 PSUs left for 9.8 kW"),
     Case("RF204", G, lambda d: _feeds(d, breaker="150 A"), "/templates/nvl72/power/feeds"),
     Case("RF205", G, lambda d: [_mount(d, f"ps{i}").__setitem__("phase", "a") for i in range(1, 9)],
          "/templates/nvl72/power/feeds", "every PSU on phase a"),
@@ -69,4 +71,12 @@ CASES: list[Case] = [
     Case("RF214", G, lambda d: _mount(d, "ct01").__setitem__("busbar", None) or
          _t(d)["power"]["busbars"].append({"id": "bb-x", "part": "BUSBAR-ORV3-1400A-HALF"}), MOUNTS,
          "a tray naming no busbar in a rack with three"),
+    Case("RF215", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
+        {"id": "tdp-sw", "part": "TEST-SW-CHIP-TDP", "u": 41, "feeds": ["pdu-a", "pdu-b"]}),
+         "/templates/h100-rack/mounts/9", "a switch whose figure is its ASIC's TDP", catalog={
+             "catalog": "test-tdp", "parts": [{
+                 "pn": "TEST-SW-CHIP-TDP", "kind": "switch", "name": "switch rated by ASIC TDP",
+                 "source": "test fixture", "height": "1 RU", "standard": "eia19", "mass": "10 kg",
+                 "power": {"idle": "100 W", "typical": "300 W", "max": "500 W", "basis": "chip_tdp"},
+                 "input": {"type": "ac", "voltage_min": "200 V", "voltage_max": "240 V", "phases": 1}}]}),
 ]
