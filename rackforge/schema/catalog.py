@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from rackforge.schema.common import (
-    Country, Current, Data, DataRate, Energy, Flow, Fraction, Id, Length, Mass, Model, Money, PartNumber,
+    Country, Current, Data, DataRate, Energy, Flow, Fraction, Frequency, Id, Length, Mass, Model, Money, PartNumber,
     PosCurrent, PosDataRate, PosFlow, PosLength, PosPower, PosVoltage, Power, Pressure, Resistance,
     ResistancePerLength, Temperature, TempDiff, ThermalResistance, Time, Voltage,
 )
@@ -85,15 +85,41 @@ class PowerDraw(Model):
 
 
 class PowerInput(Model):
+    """A part's power input: type, voltage range, and how it connects to a three-phase feed.
+
+    The voltage range is the voltage across the part's input: for a single-phase AC input the voltage between
+    the two conductors it is connected to (line-to-neutral or line-to-line); for a three-phase input always
+    line-to-line (``346-480 V`` for an ORv3 shelf, which takes 200-277 V line-to-neutral on each PSU when it
+    is connected in wye); for DC pole-to-pole.
+    """
+
     type: Literal["ac", "dc"]
     voltage_min: PosVoltage
     voltage_max: PosVoltage
     phases: Literal[1, 3] | None = Field(default=None, description="AC only: 1 (single-phase) or 3.")
+    connection: Literal["line_to_neutral", "line_to_line", "wye", "delta"] | None = Field(
+        default=None, description="AC only. Single-phase: line_to_neutral or line_to_line; omitted, it connects "
+        "line-to-neutral when that voltage is in range, else line-to-line. Three-phase: wye (needs the neutral: "
+        "each internal PSU between a line and neutral) or delta (three wires, line-to-line); omitted, delta.")
+    frequency_min: Frequency | None = Field(default=None, description="AC only: lowest input frequency, e.g. "
+                                            "'47 Hz'. Omitted: not checked.")
+    frequency_max: Frequency | None = Field(default=None, description="AC only: highest input frequency, e.g. "
+                                            "'63 Hz'. Omitted: not checked.")
 
     @model_validator(mode="after")
     def _range(self) -> "PowerInput":
         if float(self.voltage_min) > float(self.voltage_max):
             raise ValueError("voltage_min is above voltage_max")
+        if self.type == "dc" and (self.phases is not None or self.connection is not None
+                                  or self.frequency_min is not None or self.frequency_max is not None):
+            raise ValueError("a DC input has no phases, connection or frequency")
+        if self.connection in ("wye", "delta") and self.phases != 3:
+            raise ValueError(f"connection {self.connection!r} is for a three-phase input (phases: 3)")
+        if self.connection in ("line_to_neutral", "line_to_line") and self.phases == 3:
+            raise ValueError(f"connection {self.connection!r} is for a single-phase input (phases: 1)")
+        if (self.frequency_min is not None and self.frequency_max is not None
+                and float(self.frequency_min) > float(self.frequency_max)):
+            raise ValueError("frequency_min is above frequency_max")
         return self
 
 
