@@ -1,5 +1,5 @@
-"""Generation profiles: five generations with sources, inheritance, seeds that meet them, and every requirement
-read by some rule (or listed as pending)."""
+"""Generation profiles: six generations (five product steps and a European variant of GB200) with sources,
+inheritance, seeds that meet them, and every requirement read by some rule (or listed as pending)."""
 import re
 
 import pytest
@@ -11,7 +11,7 @@ from rackforge.model.findings import Severity
 from rackforge.model.schema.generation import REQUIREMENT_SECTIONS, requirement_fields
 from tests.conftest import ROOT, seed_files
 
-GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb300-nvl72", "vr-nvl72", "rubin-ultra-kyber"]
+GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb200-nvl72-eu", "gb300-nvl72", "vr-nvl72", "rubin-ultra-kyber"]
 
 # Requirement fields no rule reads yet: the power, cooling and supply-chain rules are being written. Remove a
 # field from here in the change that adds the rule reading it (the test fails both ways).
@@ -31,7 +31,7 @@ def test_no_requirement_ignored():
     assert fields - read == PENDING
 
 
-def test_five_generations_in_catalog_order():
+def test_generations_in_catalog_order():
     cat = default_catalog()
     assert [p for p in cat.problems if "generations" in p.file] == []
     from rackforge.features.matrix import concrete_generations
@@ -57,6 +57,7 @@ def test_published_envelopes():
     kw = {g: float(resolve_generation(g, cat).gen.power.rack_power_max) / 1e3 for g in GENERATIONS}
     assert kw == {"hgx-h100-air": 41.0,      # 4 x 10.2 kW DGX H100 = 40.8 kW [S]
                   "gb200-nvl72": 132.0,      # HPE 115 + 17 kW [S]
+                  "gb200-nvl72-eu": 132.0,   # the same rack on 400/230 V 50 Hz
                   "gb300-nvl72": 142.0,      # NVIDIA Enterprise RA "up to 142 kW" [P]
                   "vr-nvl72": 230.0,         # 190-230 kW Max Q / Max P [T]
                   "rubin-ultra-kyber": 600.0}  # "up to 600 kW" (Tom's Hardware) [S]
@@ -100,6 +101,7 @@ def test_one_seed_per_generation():
 HAND_IT_MAX_W = {
     "hgx-h100-air": 4 * 10200 + 120,
     "gb200-nvl72": 18 * 6300 + 9 * 400 + 2 * 120,
+    "gb200-nvl72-eu": 18 * 6300 + 9 * 400 + 2 * 120,
     "gb300-nvl72": 18 * 6600 + 9 * 400 + 2 * 120,
     "vr-nvl72": 18 * 11000 + 9 * 1000 + 2 * 120,
     "rubin-ultra-kyber": 4 * 142200 + 9 * 1500 + 2 * 120,

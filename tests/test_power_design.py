@@ -61,8 +61,63 @@ def test_one_psu_too_few_fails_redundancy_and_names_the_scenario(write_design):
     assert all(f.requirement in ("power.psu_redundancy", "power.feed_redundancy") for f in res.findings)
 
 
+def _dgx_dc_load_by_hand():
+    """DC load [W] of a DGX H100 whose 10.2 kW max is AC input (basis ac_input) on 6 x 3.3 kW PSUs.
+
+    P_dc = 10200 x eta(x), x = P_dc / 19800, eta on the PSU-3K3-AC curve between (0.2, 0.94) and (0.5, 0.96):
+    eta(x) = 0.94 + (x - 0.2) x 0.02 / 0.3, so P_dc (1 - 10200 x 0.02 / (0.3 x 19800)) = 10200 (0.94 - 0.2 x
+    0.02 / 0.3) -> P_dc = 9788.159 W, x = 0.49435 (inside the segment), eta = 0.959623."""
+    slope = 0.02 / 0.3
+    p_dc = 10200 * (0.94 - 0.2 * slope) / (1 - 10200 * slope / 19800)
+    assert 0.2 < p_dc / 19800 < 0.5
+    return p_dc
+
+
+def test_dgx_wall_input_at_max_equals_the_vendor_figure(write_design):
+    # NVIDIA: DGX H100 10.2 kW max at 200-240 V AC, an AC input figure. The modelled wall input (sum of the six
+    # PSUs' AC input) equals it; tolerance 1e-9 relative covers the DC Newton solve (rtol 1e-12) and the
+    # bisection of the DC load (1e-13). Before the basis existed, PSU losses were added on top: 10,631.7 W.
+    pa = _ctx(write_design(load_seed("hgx-h100-air.yaml"))).power
+    rows = [r for r in pa.to_json()["servers"] if r["part"] == "DGX-H100"]
+    assert len(rows) == 4
+    for r in rows:
+        assert r["power_basis"] == "ac_input" and r["power_figure_w"] == 10200
+        assert r["input_w"] == pytest.approx(10200, rel=1e-9)
+        assert r["output_w"] == pytest.approx(_dgx_dc_load_by_hand(), rel=1e-9)
+        # (the JSON rounds to 6 decimals)
+        assert r["efficiency"] == pytest.approx(0.94 + (_dgx_dc_load_by_hand() / 19800 - 0.2) * 0.02 / 0.3,
+                                                abs=1e-6)
+    # the rack: 4 x 10.2 kW + 120 W management switch (AC input, no PSUs modelled: efficiency 1)
+    assert pa.totals["facility_input_w"] == pytest.approx(4 * 10200 + 120, rel=1e-9)
+
+
+def test_explicit_dc_output_basis_adds_psu_losses_on_top(write_design, tmp_path):
+    # the same server with its figure declared as DC output: the PSUs carry 10.2 kW and the wall sees more,
+    # 10200 / eta(10200 / 19800 = 0.51515) = 10200 / (0.96 - 0.01515 x 0.02 / 0.5) = 10631.71 W
+    import yaml
+
+    from pathlib import Path
+
+    cat = yaml.safe_load((Path(__file__).parents[1] / "catalogs/parts/hgx-h100.yaml").read_text())
+    dgx = next(p for p in cat["parts"] if p["pn"] == "DGX-H100")
+    dgx["pn"] = "DGX-H100-DCFIG"
+    dgx["power"]["basis"] = "dc_output"
+    (tmp_path / "dc.yaml").write_text(yaml.safe_dump({"catalog": "test", "parts": [dgx]}))
+    d = load_seed("hgx-h100-air.yaml")
+    d["catalogs"] = ["dc.yaml"]  # beside the design (write_design writes into tmp_path)
+    for m in d["templates"]["h100-rack"]["mounts"]:
+        if m["part"] == "DGX-H100":
+            m["part"] = "DGX-H100-DCFIG"
+    pa = _ctx(write_design(d)).power
+    r = next(r for r in pa.to_json()["servers"] if r["name"] == "node1")
+    x = 10200 / 19800
+    assert r["output_w"] == pytest.approx(10200, rel=1e-9)
+    assert r["input_w"] == pytest.approx(10200 / (0.96 + (x - 0.5) * (0.94 - 0.96) / 0.5), rel=1e-9)
+
+
 def test_server_psus_on_feed_loss(write_design):
-    # DGX H100 on two PDUs: a PDU lost leaves 3 x 3.3 kW for 10.2 kW -> each PSU at 10.2 / 9.9 = 103 %
+    # DGX H100 on two PDUs: a PDU lost leaves 3 x 3.3 kW for its DC load (10.2 kW AC input at max with all six
+    # PSUs -> 9,788.16 W DC, see _dgx_dc_load_by_hand) -> each PSU at 9788.16 / 9900 = 98.9 %
     d = load_seed("hgx-h100-air.yaml")
     for m in d["templates"]["h100-rack"]["mounts"]:
         if m["part"] == "DGX-H100":
@@ -73,7 +128,7 @@ def test_server_psus_on_feed_loss(write_design):
     live = [x for x in lf if x > 0]
     assert len(live) == 3
     # droop-shared equally; the load fraction is P_out / P_rated at the solved internal bus voltage
-    assert sum(live) * 3300 == pytest.approx(10200, rel=1e-9)
+    assert sum(live) * 3300 == pytest.approx(_dgx_dc_load_by_hand(), rel=1e-9)
 
 
 def test_reference_and_numba_paths_agree(write_design):

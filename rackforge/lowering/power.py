@@ -24,6 +24,14 @@ Model (SI units throughout; the equations are those of :mod:`rackforge.solvers.p
   its input range (ORv3 PSUs at 415/240 V), otherwise line-to-line when ``V_LL`` is (208 V North-American
   shelves); a three-phase PSU connects line-to-line (delta) when ``V_LL`` is in its range. An explicit
   ``phase: a|b|c`` or ``ab|bc|ca`` on the mount overrides this. An ``ac1`` feed's voltage is line-to-neutral.
+* **Regional systems.** A PSU's ``input.connection`` fixes how it connects (single-phase: ``line_to_neutral``
+  or ``line_to_line``; three-phase: ``wye``, each internal element line-to-neutral, or ``delta``); a
+  three-phase input's range is line-to-line either way. A feed's ``wiring: delta`` has no neutral, so nothing
+  connects line-to-neutral on it. Common systems: 208Y/120, 415Y/240, 480Y/277 V (North America, 60 Hz),
+  400Y/230 V (Europe, 50 Hz; IEC 60038), 380 V and 800 V DC. A feed's ``frequency`` is checked against each
+  AC input's ``frequency_min``..``frequency_max`` (RF216). A load's power figure is turned into the DC load
+  its PSUs carry by its ``power.basis`` (``ac_input``: ``P_dc = P x eta``, see
+  :func:`dc_load_from_ac_input`; ``dc_output``, ``chip_tdp``: as given).
 * **Loads** are constant power at the operating point (idle/typical/max, or peak = max x ``peak_factor``),
   served when their tap voltage is at least the part's ``input.voltage_min``; below 80 % of it a load is
   modelled as a constant impedance (so a collapsing bus still has a solution). A server behind its own PSUs
@@ -107,14 +115,25 @@ class _Tmpl:
     busbars: list = field(default_factory=list)
     rack_feeds: list = field(default_factory=list)       # (Feed model, pointer)
     mismatches: list = field(default_factory=list)       # (pointer, message, hint)
+    freq_mismatches: list = field(default_factory=list)  # (pointer, message, hint): RF216
     unpowered: list = field(default_factory=list)        # (pointer, message, hint)
     curves: dict = field(default_factory=dict)           # curve key -> (fractions, etas)
+
+
+# Nominal three-phase wye systems are named by rounded voltages: 480Y/277 V has 480 / sqrt(3) = 277.13 V, just
+# above a 277 V PSU's range. A feed at one of these line-to-line voltages (within 0.5 V) is compared at the
+# named line-to-neutral voltage (IEC 60038 table 1: 230/400, 240/415 V; ANSI C84.1: 120/208, 277/480, 347/600 V;
+# 220/380 V older IEC). Other voltages use V_LL / sqrt(3).
+NOMINAL_LN = {208.0: 120.0, 380.0: 220.0, 400.0: 230.0, 415.0: 240.0, 480.0: 277.0, 600.0: 347.0}
 
 
 def _feed_volts(feed) -> tuple[float, float]:
     """(line-to-line or DC voltage, line-to-neutral voltage) a connection sees on a feed."""
     v = float(feed.voltage)
     if feed.type == "ac3":
+        for vll, vln in NOMINAL_LN.items():
+            if abs(v - vll) <= 0.5:
+                return v, vln
         return v, v / SQRT3
     return v, v
 
@@ -122,15 +141,23 @@ def _feed_volts(feed) -> tuple[float, float]:
 def _connection(feed, psu_part, phase: str, counter: list[int]) -> tuple[list[int], float, str | None]:
     """Element connections for one PSU on a feed, the voltage it sees, and a mismatch message (or None).
 
-    Three-phase PSUs give three connections (one per element)."""
+    Three-phase PSUs give three connections (one per element): line-to-neutral a, b, c for a wye input,
+    line-to-line ab, bc, ca for a delta one; their range is line-to-line either way. A single-phase PSU connects
+    as its input's ``connection`` says, or by the convention of the module docstring; a delta feed has no
+    neutral, so nothing connects line-to-neutral on it."""
     inp = psu_part.input
     lo, hi = float(inp.voltage_min), float(inp.voltage_max)
     three = getattr(inp, "phases", None) == 3
+    how = getattr(inp, "connection", None)
+
+    def out_of(v):
+        return not (lo <= v <= hi)
+
     if feed.type == "dc":
         msg = None
         if inp.type != "dc":
             msg = f"an AC input on DC feed {feed.id!r}"
-        elif not (lo <= float(feed.voltage) <= hi):
+        elif out_of(float(feed.voltage)):
             msg = f"feed {feed.id!r} gives {float(feed.voltage):g} V DC, outside the input range {lo:g}-{hi:g} V"
         return ([CONN_DC] * (3 if three else 1)), float(feed.voltage), msg
     vll, vln = _feed_volts(feed)
@@ -140,29 +167,107 @@ def _connection(feed, psu_part, phase: str, counter: list[int]) -> tuple[list[in
     if feed.type == "ac1":
         if three:
             msg = msg or f"a three-phase input on single-phase feed {feed.id!r}"
-        elif msg is None and not (lo <= vln <= hi):
+        elif msg is None and out_of(vln):
             msg = f"feed {feed.id!r} gives {vln:g} V, outside the input range {lo:g}-{hi:g} V"
         return [0] * (3 if three else 1), vln, msg
+    wye = getattr(feed, "wiring", "wye") != "delta"
+    sysname = f"{vll:.0f}/{vln:.0f} V" if wye else f"{vll:.0f} V delta"
     if three:
-        if msg is None and not (lo <= vll <= hi):
+        if msg is None and how == "wye" and not wye:
+            msg = f"a wye (line-to-neutral) three-phase input on feed {feed.id!r}, {sysname}, which has no neutral"
+        elif msg is None and out_of(vll):
             msg = f"feed {feed.id!r} gives {vll:.0f} V line-to-line, outside the input range {lo:g}-{hi:g} V"
         if phase in ("a", "b", "c", "ab", "bc", "ca"):
             msg = msg or f"a three-phase input cannot sit on phase {phase!r} alone"
-        return [3, 4, 5], vll, msg
+        return ([0, 1, 2] if how == "wye" else [3, 4, 5]), vll, msg
     if phase in _CONN:
         c = _CONN[phase]
         v = vln if c < 3 else vll
-        if msg is None and not (lo <= v <= hi):
-            msg = f"phase {phase!r} of feed {feed.id!r} gives {v:.0f} V, outside the input range {lo:g}-{hi:g} V"
+        if msg is None and c < 3 and not wye:
+            msg = f"phase {phase!r} is line-to-neutral; feed {feed.id!r} ({sysname}) has no neutral"
+        elif msg is None and how == "line_to_line" and c < 3:
+            msg = f"the input connects line-to-line; phase {phase!r} is line-to-neutral"
+        elif msg is None and how == "line_to_neutral" and c >= 3:
+            msg = f"the input connects line-to-neutral; phase {phase!r} is line-to-line"
+        elif msg is None and out_of(v):
+            kind = "line-to-neutral" if c < 3 else "line-to-line"
+            msg = (f"phase {phase!r} of feed {feed.id!r} ({sysname}) gives {v:.0f} V {kind}, outside the input "
+                   f"range {lo:g}-{hi:g} V")
         return [c], v, msg
     k = counter[0]
     counter[0] += 1
-    if lo <= vln <= hi or not (lo <= vll <= hi):
-        if msg is None and not (lo <= vln <= hi):
+    if how == "line_to_neutral":
+        if msg is None and not wye:
+            msg = f"the input connects line-to-neutral; feed {feed.id!r} ({sysname}) has no neutral"
+        elif msg is None and out_of(vln):
+            msg = (f"connected line-to-neutral, feed {feed.id!r} ({sysname}) gives {vln:.0f} V, outside the input "
+                   f"range {lo:g}-{hi:g} V")
+        return [k % 3], vln, msg
+    if how == "line_to_line":
+        if msg is None and out_of(vll):
+            msg = (f"connected line-to-line, feed {feed.id!r} ({sysname}) gives {vll:.0f} V, outside the input "
+                   f"range {lo:g}-{hi:g} V")
+        return [3 + k % 3], vll, msg
+    if wye and (not out_of(vln) or out_of(vll)):
+        if msg is None and out_of(vln):
             msg = (f"feed {feed.id!r} gives {vln:.0f} V line-to-neutral and {vll:.0f} V line-to-line, neither in "
                    f"the input range {lo:g}-{hi:g} V")
         return [k % 3], vln, msg
+    if msg is None and out_of(vll):
+        msg = (f"feed {feed.id!r} ({sysname}, no neutral) gives {vll:.0f} V line-to-line, outside the input "
+               f"range {lo:g}-{hi:g} V")
     return [3 + k % 3], vll, msg
+
+
+def _input_mismatch(feed, inp) -> str | None:
+    """Why a shelf's or PDU's own input does not take the feed's voltage (None when it does).
+
+    DC and single-phase feeds: the feed voltage against the range. Three-phase feeds: a three-phase input is
+    rated line-to-line (a wye input also needs the neutral); a single-phase one takes line-to-neutral (wye
+    feeds) or line-to-line, as its ``connection`` says or whichever is in range."""
+    lo, hi = float(inp.voltage_min), float(inp.voltage_max)
+    v = float(feed.voltage)
+    if feed.type != "ac3":
+        return None if lo <= v <= hi else f"feed {feed.id!r} gives {v:.0f} V"
+    vll, vln = _feed_volts(feed)
+    wye = getattr(feed, "wiring", "wye") != "delta"
+    how = getattr(inp, "connection", None)
+    sysname = f"{vll:.0f}/{vln:.0f} V" if wye else f"{vll:.0f} V delta"
+    if getattr(inp, "phases", None) == 3:
+        if how == "wye" and not wye:
+            return f"its wye input needs a neutral; feed {feed.id!r} is {sysname}"
+        return None if lo <= vll <= hi else f"feed {feed.id!r} gives {vll:.0f} V line-to-line ({sysname})"
+    ln_ok = wye and lo <= vln <= hi and how != "line_to_line"
+    ll_ok = lo <= vll <= hi and how != "line_to_neutral"
+    if ln_ok or ll_ok:
+        return None
+    if how == "line_to_neutral" and not wye:
+        return f"it connects line-to-neutral; feed {feed.id!r} ({sysname}) has no neutral"
+    return f"feed {feed.id!r} ({sysname}) gives {vln:.0f} V line-to-neutral and {vll:.0f} V line-to-line"
+
+
+def _ll_hint(feed, inp) -> str | None:
+    """A hint when a three-phase feed looks written at its line-to-neutral voltage (230 V for 400/230 V): the
+    part's three-phase range takes sqrt(3) times it."""
+    v = float(feed.voltage)
+    vll = next((ll for ll, ln in NOMINAL_LN.items() if abs(v - ln) <= 0.5), v * SQRT3)
+    if feed.type == "ac3" and getattr(inp, "phases", None) == 3 and \
+            float(inp.voltage_min) <= vll <= float(inp.voltage_max):
+        return f"an ac3 feed's voltage is line-to-line: a {vll:.0f}/{v:.0f} V system is written 'voltage: {vll:.0f} V'"
+    return None
+
+
+def _frequency_mismatch(feed, inp) -> str | None:
+    """A message when an AC feed's stated frequency is outside the AC input's frequency range (else None)."""
+    if feed is None or feed.type == "dc" or getattr(feed, "frequency", None) is None or inp.type != "ac":
+        return None
+    f = float(feed.frequency)
+    fmin, fmax = getattr(inp, "frequency_min", None), getattr(inp, "frequency_max", None)
+    if (fmin is not None and f < float(fmin) * (1 - 1e-9)) or (fmax is not None and f > float(fmax) * (1 + 1e-9)):
+        lo = f"{float(fmin):g}" if fmin is not None else "0"
+        hi = f"{float(fmax):g}" if fmax is not None else "any"
+        return f"feed {feed.id!r} is {f:g} Hz, outside the input's {lo}-{hi} Hz"
+    return None
 
 
 def _curve(t: _Tmpl, part) -> str:
@@ -216,6 +321,10 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
         if msg:
             t.mismatches.append((ptr, f"{name} ({(part or in_part).pn}): {msg}",
                                  "use a part whose input matches the feed, or change the feed"))
+        fmsg = _frequency_mismatch(feed, (part or in_part).input)
+        if fmsg:
+            t.freq_mismatches.append((ptr, f"{name} ({(part or in_part).pn}): {fmsg}",
+                                      "use a part rated for the feed's frequency, or the region's variant"))
         n = len(conns)
         li = len(t.psus)
         t.psus.append({"name": name, "ptr": ptr, "pn": part.pn if part is not None else None, "rating": rating,
@@ -302,17 +411,21 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
                 fref, feed = feed_ref(mi.m.feed) if mi.m.feed else (None, None)
                 if feed is not None:
                     sin = part.input
-                    vll, vln = _feed_volts(feed)
-                    v_sh = float(feed.voltage) if feed.type != "ac3" else vll
                     want = "dc" if feed.type == "dc" else "ac"
                     if sin.type != want:
                         t.mismatches.append((f"{mi.ptr}/feed", f"power shelf {mi.id!r} ({part.pn}) has an "
                                              f"{sin.type.upper()} input but feed {feed.id!r} is {feed.type}",
                                              "wire it to a feed of its input type, or use the shelf variant"))
-                    elif not (float(sin.voltage_min) <= v_sh <= float(sin.voltage_max)):
-                        t.mismatches.append((f"{mi.ptr}/feed", f"power shelf {mi.id!r} ({part.pn}) takes "
-                                             f"{float(sin.voltage_min):g}-{float(sin.voltage_max):g} V; feed "
-                                             f"{feed.id!r} gives {v_sh:.0f} V", "use a feed in the shelf's range"))
+                    else:
+                        why = _input_mismatch(feed, sin)
+                        if why:
+                            t.mismatches.append((f"{mi.ptr}/feed", f"power shelf {mi.id!r} ({part.pn}) takes "
+                                                 f"{float(sin.voltage_min):g}-{float(sin.voltage_max):g} V; {why}",
+                                                 _ll_hint(feed, sin) or "use a feed in the shelf's range"))
+                    fmsg = _frequency_mismatch(feed, sin)
+                    if fmsg:
+                        t.freq_mismatches.append((f"{mi.ptr}/feed", f"power shelf {mi.id!r} ({part.pn}): {fmsg}",
+                                                  "use a shelf rated for the feed's frequency"))
                 elif mi.m.feed is None:
                     t.unpowered.append((mi.ptr, f"power shelf {mi.id!r} is wired to no feed",
                                         "give it a 'feed'"))
@@ -331,7 +444,9 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
                 p = mount_power(part, ctx.op)
                 vmin = float(part.input.voltage_min)
                 t.loads.append({"name": mi.id, "ptr": mi.ptr, "node": node, "p_w": p, "v_min": vmin,
-                                "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": None, "pn": part.pn})
+                                "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": None, "pn": part.pn,
+                                "figure_w": p, "basis": _basis(part)})
+        _ac_figures_to_dc(t, k)
         close_net()
 
     # ---- PDUs
@@ -344,16 +459,21 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
                            "rated_a": float(mi.part.input_current)})
             if feed is not None:
                 pin = mi.part.input
-                v = float(feed.voltage)
                 want = "dc" if feed.type == "dc" else "ac"
                 if pin.type != want:
                     t.mismatches.append((f"{mi.ptr}/feed", f"PDU {mi.id!r} ({mi.part.pn}) has an "
                                          f"{pin.type.upper()} input but feed {feed.id!r} is {feed.type}",
                                          "use a PDU of the feed's type"))
-                elif not (float(pin.voltage_min) <= v <= float(pin.voltage_max)):
-                    t.mismatches.append((f"{mi.ptr}/feed", f"PDU {mi.id!r} ({mi.part.pn}) takes "
-                                         f"{float(pin.voltage_min):g}-{float(pin.voltage_max):g} V; feed "
-                                         f"{feed.id!r} gives {v:g} V", "use a PDU rated for the feed"))
+                else:
+                    why = _input_mismatch(feed, pin)
+                    if why:
+                        t.mismatches.append((f"{mi.ptr}/feed", f"PDU {mi.id!r} ({mi.part.pn}) takes "
+                                             f"{float(pin.voltage_min):g}-{float(pin.voltage_max):g} V; {why}",
+                                             _ll_hint(feed, pin) or "use a PDU rated for the feed"))
+                fmsg = _frequency_mismatch(feed, pin)
+                if fmsg:
+                    t.freq_mismatches.append((f"{mi.ptr}/feed", f"PDU {mi.id!r} ({mi.part.pn}): {fmsg}",
+                                              "use a PDU rated for the feed's frequency"))
             elif mi.m.feed is None:
                 t.unpowered.append((mi.ptr, f"PDU {mi.id!r} is wired to no feed", "give it a 'feed'"))
 
@@ -406,8 +526,67 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
             t.unpowered.append((mi.ptr, f"mount {mi.id!r} names no PDU it can draw from",
                                 "list its PDUs in 'feeds'"))
         t.loads.append({"name": mi.id, "ptr": mi.ptr, "node": node, "p_w": p, "v_min": vmin,
-                        "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": gi, "pn": part.pn})
+                        "v_c": COLLAPSE_FRACTION * vmin, "net": k, "group": gi, "pn": part.pn,
+                        "figure_w": p, "basis": _basis(part)})
+        _ac_figures_to_dc(t, k)
     return t
+
+
+def _basis(part) -> str:
+    """The part's power basis (rackforge.schema.catalog.PowerDraw): explicit, else by its input type."""
+    b = getattr(part, "power_basis", None)
+    return b if isinstance(b, str) else "dc_output"
+
+
+def dc_load_from_ac_input(p_ac_w: float, p_other_dc_w: float, rating_w: float, xs, ys) -> float:
+    """DC load [W] whose PSUs draw ``p_ac_w`` [W] of AC input: the root of ``P = p_ac x eta((P + P_o) / R)``.
+
+    ``eta`` is the PSUs' efficiency curve (load fraction ``xs`` -> efficiency ``ys``, linear interpolation
+    clamped at the end points, as in rackforge.solvers.power_ref), ``R`` [W] the installed rating of the PSUs
+    sharing the network and ``P_o`` [W] the DC load on it whose figures are already DC. Identical PSUs on one
+    node share equally, so each runs at ``x = (P + P_o) / R`` and their AC input is ``(P + P_o) / eta(x)``: the
+    wall input of an AC-rated part equals its figure (DGX H100: 10.2 kW). ``h(P) = P - p_ac eta(.)`` is
+    ``<= 0`` at ``P = 0`` and ``>= 0`` at ``P = p_ac`` (``eta <= 1``): bisection to 1e-13 relative."""
+    if p_ac_w <= 0.0 or rating_w <= 0.0:
+        return max(p_ac_w, 0.0)
+    lo, hi = 0.0, p_ac_w
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid - p_ac_w * float(np.interp((mid + p_other_dc_w) / rating_w, xs, ys)) > 0.0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-13 * p_ac_w:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _ac_figures_to_dc(t: _Tmpl, k: int | None) -> None:
+    """Loads of network ``k`` whose figures are AC input (``basis: ac_input``) get the DC load their PSUs carry.
+
+    The network's PSUs (real ones; direct elements have efficiency 1 and change nothing) are taken as one
+    pool with the curve of the most common PSU part and the sum of their ratings; every ac_input load is
+    scaled by the same efficiency ``eta(x)`` at the pool's load fraction (:func:`dc_load_from_ac_input`)."""
+    if k is None:
+        return
+    mine = [ld for ld in t.loads if ld["net"] == k]
+    ac = [ld for ld in mine if ld["basis"] == "ac_input" and ld["p_w"] > 0]
+    if not ac:
+        return
+    groups = {gi for gi, g in enumerate(t.groups) if g["net"] == k}
+    real = [p for p in t.psus if p["group"] in groups and not p["virtual"]]
+    if not real:
+        return
+    counts: dict[str, int] = {}
+    for p in real:
+        counts[p["pn"]] = counts.get(p["pn"], 0) + 1
+    xs, ys = t.curves[max(counts, key=lambda pn: counts[pn])]
+    rating = sum(p["rating"] for p in real)
+    p_ac = sum(ld["p_w"] for ld in ac)
+    p_other = sum(ld["p_w"] for ld in mine if all(ld is not a for a in ac))
+    scale = dc_load_from_ac_input(p_ac, p_other, rating, xs, ys) / p_ac
+    for ld in ac:
+        ld["p_w"] *= scale
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -773,6 +952,7 @@ class PowerAnalysis:
     pdus: list = field(default_factory=list)
     bbus: list = field(default_factory=list)
     mismatches: list = field(default_factory=list)
+    freq_mismatches: list = field(default_factory=list)
     unpowered: list = field(default_factory=list)
     psu_lf: np.ndarray | None = None
     psu_p_out_w: np.ndarray | None = None
@@ -886,6 +1066,10 @@ class PowerAnalysis:
             if mine and not self.psus[mine[0]]["virtual"]:
                 row["psu_rating_w"] = r6(self.psus[mine[0]]["rating"])
                 row["efficiency"] = r6(float(self.psu_eta[0, mine].mean()))
+            ld = next((x for x in self.loads if x["block"] == g["block"] and x["group"] == g["local"]), None)
+            if ld is not None:  # the vendor's figure and what it measures (ac_input: equals input_w)
+                row["power_figure_w"] = r6(ld["figure_w"])
+                row["power_basis"] = ld["basis"]
             (shelves if g["kind"] == "shelf" else servers).append(row)
         out["shelves"] = shelves
         out["servers"] = servers
@@ -957,9 +1141,11 @@ def analyze(ctx, force_path: str | None = None) -> PowerAnalysis:
         return PowerAnalysis(empty=True)
     net, blocks, feeds = _build(ctx)
     mismatches = [x for b in blocks for x in b.t.mismatches]
+    freq_mismatches = [x for b in blocks for x in b.t.freq_mismatches]
     unpowered = [x for b in blocks for x in b.t.unpowered]
     if net.n_net == 0 or (net.n_psu == 0 and net.n_load == 0):
-        return PowerAnalysis(empty=True, mismatches=mismatches, unpowered=unpowered, blocks=blocks)
+        return PowerAnalysis(empty=True, mismatches=mismatches, unpowered=unpowered, blocks=blocks,
+                             freq_mismatches=freq_mismatches)
     depth = int(ctx.req("power.fault_depth") or 1)
     psu_pairs = ctx.req("power.psu_redundancy") == "N+2"
     sc, meta = _scenarios(net, blocks, feeds, depth, psu_pairs)
@@ -1124,6 +1310,7 @@ def analyze(ctx, force_path: str | None = None) -> PowerAnalysis:
         empty=False, path=path, solves=solves, blocks=blocks, labels=meta.labels, kinds=meta.kinds,
         scen_block=meta.block, same_net_psu_pair=np.array(meta.same_net_psu_pair, bool), psus=psus,
         groups=groups, segs=segs, loads=loads, feeds=feed_meta, pdus=pdus, bbus=bbus, mismatches=mismatches,
+        freq_mismatches=freq_mismatches,
         unpowered=unpowered, psu_lf=psu_lf, psu_p_out_w=psu_p_out, psu_eta=psu_eta, psu_eta_peak=peak,
         psu_p_in_w=psu_p_in, group_i_a=group_i, group_p_w=group_p, group_psu_lf_max=group_lf, seg_i_a=seg_i,
         seg_loading=seg_loading, load_v=lv, load_served=served, bus_node_v=V[:, bus_nodes] if bus_nodes else

@@ -7,6 +7,7 @@ relative), beside numba's kernel cache. Its key is a SHA-256 over everything the
 
 * the bytes and names of every catalog file, and the folder they were read from (the result records paths);
 * the versions of rackforge, pydantic, pydantic-core and Python (the pickled models are theirs).
+* the source of ``rackforge/model/schema/*.py`` (a model pickled before a field was added lacks that field).
 
 Change a catalog file and the key changes: the catalog is validated again and a new file written. A cache
 that cannot be read (missing, truncated, written by other code) is ignored and rebuilt; one that cannot be
@@ -45,6 +46,9 @@ def cache_key(folder: Path, files: list[Path]) -> str:
     h = hashlib.sha256()
     for part in (__version__, pydantic.VERSION, pydantic_core.__version__, sys.version, str(folder)):
         h.update(part.encode() + b"\0")
+    # the schema's source too: a pickled model of an older schema (a field added since) must not be reused
+    for src in sorted((Path(__file__).parent / "schema").glob("*.py")):
+        h.update(src.name.encode() + b"\0" + src.read_bytes())
     for p in files:
         h.update(str(p.relative_to(folder)).encode() + b"\0")
         data = p.read_bytes()

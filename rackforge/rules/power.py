@@ -342,9 +342,13 @@ def rf208(ctx):
 def rf209(ctx):
     """
     **What**: an AC power shelf, PSU or PDU on a DC feed (or the reverse), a three-phase PSU on a single-phase
-    feed, or a feed voltage outside the part's input range. A single-phase PSU on a three-phase feed connects
-    line-to-neutral when the line-to-neutral voltage is in its range (ORv3 PSUs at 415/240 V), otherwise
-    line-to-line (208 V North-American shelves).
+    feed, a feed voltage outside the part's input range as the part is connected, or a line-to-neutral
+    connection on a feed without a neutral (`wiring: delta`). Voltages are compared the way the part is
+    connected: a three-phase input's range is line-to-line (an ORv3 shelf's 346-480 V takes 400/230 V,
+    415/240 V and 480/277 V feeds); a single-phase PSU on a three-phase feed connects as its
+    `input.connection` says, or line-to-neutral when that voltage is in its range (ORv3 PSUs at 400/230,
+    415/240 or 480/277 V), otherwise line-to-line (208 V North-American shelves). A mount's `phase: a|b|c` is
+    line-to-neutral, `ab|bc|ca` line-to-line.
 
     **Why**: the part will not start, or will be damaged.
 
@@ -361,11 +365,13 @@ def rf209(ctx):
 
 
 @rule("RF210", "feed-not-allowed-by-generation", "error", "A feed's type or voltage is not what the generation "
-      "specifies.", requires=["power.feed_type", "power.feed_voltage_min", "power.feed_voltage_max"])
+      "specifies.", requires=["power.feed_type", "power.feed_voltage_min", "power.feed_voltage_max",
+                              "power.feed_frequency"])
 def rf210(ctx):
     """
-    **What**: a feed's type (AC or DC) differs from the generation's `feed_type`, or its voltage (line-to-line
-    for AC) is outside `feed_voltage_min`..`feed_voltage_max`.
+    **What**: a feed's type (AC or DC) differs from the generation's `feed_type`, its voltage (line-to-line
+    for three-phase AC) is outside `feed_voltage_min`..`feed_voltage_max`, or an AC feed states a frequency
+    other than the generation's `feed_frequency` (50 Hz in Europe, 60 Hz in North America).
 
     **Why**: the generation's feed is what the target halls distribute; a rack built for another feed cannot
     be installed there.
@@ -391,6 +397,13 @@ def rf210(ctx):
             yield Hit(f"{ptr}/voltage", f"feed {f.id!r} is {v:g} V; generation {ctx.gen.id!r} allows at most "
                       f"{float(hi):g} V", "use the generation's feed voltage", requirement="power.feed_voltage_max",
                       value=v, limit=float(hi), unit="V")
+        hz = ctx.req("power.feed_frequency")
+        if hz is not None and f.type != "dc" and f.frequency is not None and \
+                abs(float(f.frequency) - float(hz)) > 1e-9 * float(hz):
+            yield Hit(f"{ptr}/frequency", f"feed {f.id!r} is {float(f.frequency):g} Hz; generation {ctx.gen.id!r} "
+                      f"specifies {float(hz):g} Hz", "use the generation's mains frequency, or a generation for "
+                      "the region", requirement="power.feed_frequency", value=float(f.frequency), limit=float(hz),
+                      unit="Hz")
 
 
 @rule("RF211", "busbar-voltage-out-of-range", "error", "The busbar voltage leaves the generation's range in normal "
@@ -505,3 +518,54 @@ def rf214(ctx):
     for i, ld in enumerate(pa.loads):
         if ld["p_w"] > 0 and _no_source(pa, ld) and not any(u[0] == ld["ptr"] for u in pa.unpowered):
             yield Hit(ld["ptr"], f"{ld['name']} is on a bus no PSU feeds", "add a power shelf on its busbar")
+
+
+@rule("RF215", "power-figure-is-chip-tdp", "warning", "A part's power figure is a sum of chip TDPs: the rack's power "
+      "is understated.")
+def rf215(ctx):
+    """
+    **What**: an IT part in the design declares `power.basis: chip_tdp`: its figures are a sum of chip TDPs
+    (GPUs, CPUs, switch ASICs) without memory, NICs, fans, voltage-regulator and board losses. rackforge models
+    the figure as the DC load its PSUs or busbar carry, so every total built on it (feed currents, PSU loading,
+    heat) is low.
+
+    **Why**: a tray draws well above its chips' TDP sum (voltage regulators alone lose several percent); sizing
+    feeds, shelves and cooling on the chip sum under-provisions them.
+
+    **Fix**: give the part's published input figure (`basis: ac_input` for a server's AC input rating,
+    `dc_output` for a tray's DC draw at the busbar), or a derived figure that adds the other loads and losses
+    (cite it in `sources`). Reference: rackforge.schema.catalog.PowerDraw.
+    """
+    seen = set()
+    for rd, mi in ctx.r.iter_mounts():
+        part = mi.part
+        pw = getattr(part, "power", None)
+        if pw is None or getattr(pw, "basis", None) != "chip_tdp" or mi.ptr in seen:
+            continue
+        seen.add(mi.ptr)
+        yield Hit(mi.ptr, f"{mi.id} ({part.pn}): power figure {float(pw.max) / 1000:.2f} kW max is a chip TDP sum; "
+                  "memory, NICs, fans and conversion losses are not in it", "give the part's input power figure")
+
+
+@rule("RF216", "input-frequency-mismatch", "error", "An AC feed's frequency is outside the input frequency range "
+      "of a shelf, PSU or PDU on it.")
+def rf216(ctx):
+    """
+    **What**: a feed states its `frequency` (50 Hz in Europe, 60 Hz in North America) and a power shelf, PSU,
+    PDU or directly fed part on it has an input frequency range (`input.frequency_min`..`frequency_max`) that
+    does not include it.
+
+    **Why**: a PSU outside its rated input frequency may not start or may run its power-factor stage out of
+    specification; region-specific parts (a 60 Hz-only unit in a 50 Hz hall) are a common ordering mistake.
+
+    **Fix**: use the part variant rated for the region's mains frequency (most server PSUs take 47-63 Hz), or
+    correct the feed's frequency. Reference: IEC 60038 (standard voltages), IEC 60196 (standard frequencies).
+    """
+    pa = ctx.power
+    if pa is None:
+        return
+    seen = set()
+    for ptr, msg, hint in pa.freq_mismatches:
+        if (ptr, msg) not in seen:
+            seen.add((ptr, msg))
+            yield Hit(ptr, msg, hint)

@@ -10,7 +10,8 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from rackforge.model.schema.common import (
-    Country, Current, Data, DataRate, Energy, Flow, Fraction, Id, Length, Mass, Model, Money, PartNumber,
+    Country, Current, Data, DataRate, Energy, Flow, Fraction, Frequency, Id, Length, Mass, Model, Money,
+    PartNumber,
     PosCurrent, PosDataRate, PosFlow, PosLength, PosPower, PosVoltage, Power, Pressure, Resistance,
     ResistancePerLength, Temperature, TempDiff, ThermalResistance, Time, Voltage,
 )
@@ -46,11 +47,36 @@ class Mountable(PartBase):
     depth: Length | None = None
 
 
+PowerBasis = Literal["ac_input", "dc_output", "chip_tdp"]
+
+
 class PowerDraw(Model):
+    """A part's power figures at its operating points, and what they measure (``basis``).
+
+    ``basis`` says where in the power chain the vendor's figure sits, so that no conversion loss is counted
+    twice (rackforge.lowering.power turns every figure into the DC load its PSUs or the busbar carry):
+
+    * ``ac_input``: AC power at the part's input (the wall or PDU outlet), PSU losses included, as a server
+      vendor publishes it ("10.2 kW max, 200-240 V AC" for a DGX H100). The DC load its PSUs carry is
+      ``P_dc = P_ac x eta(P_dc / installed rating)``, solved on the PSUs' efficiency curve, so the modelled
+      input equals the figure with all PSUs installed.
+    * ``dc_output``: DC power the part takes from the PSU outputs, the busbar tap of an ORv3/MGX tray or the
+      internal bus of a server; PSU losses come on top.
+    * ``chip_tdp``: a sum of chip TDPs (GPUs, CPUs, switches) with no board, fan or conversion losses; modelled
+      as a DC load like ``dc_output``, and it understates the part's power (rule RF215 warns).
+
+    Default when omitted: ``ac_input`` for a part with an AC input, ``dc_output`` for a part with a DC input
+    (what datasheets of AC servers and of busbar trays state).
+    """
+
     idle: Power
     typical: Power
     max: Power
     peak_factor: float = Field(default=1.0, ge=1.0, le=3.0, description="Transient peak over max, e.g. 1.2.")
+    basis: PowerBasis | None = Field(
+        default=None, description="What the figures measure: ac_input (AC input at the wall, PSU losses "
+        "included), dc_output (DC power taken from the PSU outputs / busbar), chip_tdp (sum of chip TDPs only). "
+        "Default: ac_input for an AC-input part, dc_output for a DC-input part.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "PowerDraw":
@@ -60,15 +86,41 @@ class PowerDraw(Model):
 
 
 class PowerInput(Model):
+    """A part's power input: type, voltage range, and how it connects to a three-phase feed.
+
+    The voltage range is the voltage across the part's input: for a single-phase AC input the voltage between
+    the two conductors it is connected to (line-to-neutral or line-to-line); for a three-phase input always
+    line-to-line (``346-480 V`` for an ORv3 shelf, which takes 200-277 V line-to-neutral on each PSU when it
+    is connected in wye); for DC pole-to-pole.
+    """
+
     type: Literal["ac", "dc"]
     voltage_min: PosVoltage
     voltage_max: PosVoltage
     phases: Literal[1, 3] | None = Field(default=None, description="AC only: 1 (single-phase) or 3.")
+    connection: Literal["line_to_neutral", "line_to_line", "wye", "delta"] | None = Field(
+        default=None, description="AC only. Single-phase: line_to_neutral or line_to_line; omitted, it connects "
+        "line-to-neutral when that voltage is in range, else line-to-line. Three-phase: wye (needs the neutral: "
+        "each internal PSU between a line and neutral) or delta (three wires, line-to-line); omitted, delta.")
+    frequency_min: Frequency | None = Field(default=None, description="AC only: lowest input frequency, e.g. "
+                                            "'47 Hz'. Omitted: not checked.")
+    frequency_max: Frequency | None = Field(default=None, description="AC only: highest input frequency, e.g. "
+                                            "'63 Hz'. Omitted: not checked.")
 
     @model_validator(mode="after")
     def _range(self) -> "PowerInput":
         if float(self.voltage_min) > float(self.voltage_max):
             raise ValueError("voltage_min is above voltage_max")
+        if self.type == "dc" and (self.phases is not None or self.connection is not None
+                                  or self.frequency_min is not None or self.frequency_max is not None):
+            raise ValueError("a DC input has no phases, connection or frequency")
+        if self.connection in ("wye", "delta") and self.phases != 3:
+            raise ValueError(f"connection {self.connection!r} is for a three-phase input (phases: 3)")
+        if self.connection in ("line_to_neutral", "line_to_line") and self.phases == 3:
+            raise ValueError(f"connection {self.connection!r} is for a single-phase input (phases: 1)")
+        if (self.frequency_min is not None and self.frequency_max is not None
+                and float(self.frequency_min) > float(self.frequency_max)):
+            raise ValueError("frequency_min is above frequency_max")
         return self
 
 
@@ -133,6 +185,13 @@ class ItPart(Mountable):
     liquid: LiquidInterface | None = None
     air: Airflow | None = None
     psus: InternalPsus | None = Field(default=None, description="AC servers: their own PSUs.")
+
+    @property
+    def power_basis(self) -> str:
+        """``power.basis``, or its default: ac_input for an AC input, dc_output for a DC input."""
+        if self.power.basis is not None:
+            return self.power.basis
+        return "ac_input" if self.input.type == "ac" else "dc_output"
 
 
 class ComputeTray(ItPart):

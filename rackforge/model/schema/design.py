@@ -26,10 +26,27 @@ Selector = Annotated[str, Field(min_length=1, description="Mount ids, shell-styl
 
 
 class Feed(Model):
+    """A facility feed. Common systems: North America 208Y/120 V, 480Y/277 V (60 Hz); 415Y/240 V (60 Hz in
+    North-American AI halls, 50 Hz in the UK); Europe 400Y/230 V (50 Hz, IEC 60038); 380 V DC and 800 V DC
+    (``type: dc``). Write a three-phase system by its line-to-line voltage (``voltage: 400 V`` for 400/230 V)."""
+
     id: Id
-    type: Literal["ac3", "ac1", "dc"] = Field(description="ac3: three-phase AC (voltage line-to-line); ac1: single-phase; dc.")
+    type: Literal["ac3", "ac1", "dc"] = Field(description="ac3: three-phase AC (voltage line-to-line); ac1: "
+                                              "single-phase (voltage across its two conductors); dc (pole to pole).")
     voltage: PosVoltage
-    frequency: Frequency | None = None
+    frequency: Frequency | None = Field(default=None, description="AC: 50 Hz or 60 Hz; checked against the "
+                                        "parts' input frequency ranges (RF216). Omitted: not checked.")
+    wiring: Literal["wye", "delta"] = Field(default="wye", description="ac3 only: wye (four wires, a neutral: "
+                                            "line-to-neutral loads at voltage / sqrt(3)) or delta (three wires, no "
+                                            "neutral: every load line-to-line).")
+
+    @model_validator(mode="after")
+    def _wiring(self) -> "Feed":
+        if self.wiring == "delta" and self.type != "ac3":
+            raise ValueError("wiring 'delta' is for a three-phase (ac3) feed")
+        if self.type == "dc" and self.frequency is not None:
+            raise ValueError("a DC feed has no frequency")
+        return self
     breaker: PosCurrent = Field(description="Breaker trip rating per phase (or per pole for DC).")
     derating: Fraction = Field(default=0.8, description="Continuous-load factor, 0.8 per NEC 210.20(A).")
     power_factor: Fraction = 0.99

@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field
 
 from rackforge.model.schema.common import (
-    Data, DataRate, FlowPerPower, Fraction, Id, Length, Mass, Model, Power, PosDataRate, Temperature, Time, Voltage,
+    Data, DataRate, FlowPerPower, Fraction, Frequency, Id, Length, Mass, Model, PosDataRate, Power, Temperature,
+    Time, Voltage,
 )
 
 AirClass = Literal["A1", "A2", "A3", "A4", "H1"]
@@ -42,6 +43,8 @@ class PowerReq(Model):
     feed_type: Literal["ac", "dc"] | None = None
     feed_voltage_min: Voltage | None = None
     feed_voltage_max: Voltage | None = None
+    feed_frequency: Frequency | None = Field(default=None, description="AC feeds: the halls' mains frequency, "
+                                             "50 Hz or 60 Hz.")
     busbar_voltage_min: Voltage | None = None
     busbar_voltage_max: Voltage | None = None
     psu_redundancy: Literal["N", "N+1", "N+2", "N+N"] | None = None
