@@ -124,12 +124,18 @@ def _phy(slug: str) -> IfType | None:
         return IfType("BACKPLANE", gbps * G, lanes, "backplane")
     if pmd == "x" and m.group("rest"):
         cage = _norm_ff(m.group("rest").lstrip("-_."))
+        if cage not in _KNOWN_CAGES:
+            return None
         per_lane = 100.0 if gbps >= 400 else 50.0 if gbps >= 200 else 25.0
         return IfType(cage, gbps * G, max(1, int(round(gbps / per_lane))), "ethernet", ("lanes",))
     cage = _PHY_CAGE.get(gbps)
     if cage is None:
         return None
     return IfType(cage, gbps * G, lanes, "ethernet", ("form_factor",))
+
+
+_KNOWN_CAGES = {"SFP", "SFP+", "SFP28", "SFP56", "SFP112", "SFP-DD", "DSFP", "QSFP+", "QSFP28", "QSFP56", "QSFP112",
+                "QSFP-DD", "OSFP", "OSFP-RHS", "OSFP-XD", "CFP", "CFP2", "CFP4", "CFP8", "CDFP", "CXP", "XFP"}
 
 
 def lookup(slug: str) -> IfType | None:
