@@ -9,7 +9,7 @@ What the file does not say is assumed and marked: in the part's ``sources`` (the
 
 The mapping:
 
-* kind: ``--kind`` when given; else ``pdu`` when the type has power outlets, ``switch`` when it has 16 or more
+* kind: ``--kind`` when given; else the kind ``rackforge export netbox`` wrote into the comments; else ``pdu`` when the type has power outlets, ``switch`` when it has 16 or more
   data ports or says "switch" in its model or comments, ``compute_tray`` when it has data ports (a guess, noted).
 * power (IT parts): max = the sum of the power ports' ``maximum_draw`` (NetBox sums the ports of a device the same
   way; with redundant supplies it is an upper bound); typical = the sum of ``allocated_draw`` (assumed: NetBox's
@@ -276,8 +276,12 @@ def convert(doc, kind: str | None = None) -> Imported:
 
     # kind
     text = f"{model} {data.get('comments') or ''} {data.get('description') or ''}".lower()
+    mark = re.search(r"rackforge part \S+ \(kind (\w+)\)", str(data.get("comments") or ""))
     if kind is not None:
         sources["kind"] = "given on the command line (--kind)"
+    elif mark and mark.group(1) in IMPORT_KINDS:
+        kind = mark.group(1)
+        sources["kind"] = "from the comments written by 'rackforge export netbox'"
     elif outlets:
         kind = "pdu"
         sources["kind"] = f"guessed: {len(outlets)} power outlets"

@@ -5,7 +5,7 @@ asked for. The token comes from the ``NETBOX_TOKEN`` environment variable, never
 land in shell history and process lists).
 
 Objects are created in dependency order and looked up first by their natural key (slug, or name within their
-parent), so pushing the same design twice creates nothing new. Device types are created with their component
+parent), so pushing the same design twice creates nothing new (a cable is skipped when one of its interfaces already has one). Device types are created with their component
 templates (interfaces, power ports, power outlets); NetBox then gives each device its interfaces, which the cables
 join (``a_terminations`` / ``b_terminations`` of ``dcim.interface`` objects).
 """
@@ -41,6 +41,10 @@ def connect(url: str, token: str | None = None):
 
 def _id(obj) -> Any:
     return obj["id"] if isinstance(obj, dict) else obj.id
+
+
+def _get(obj, key: str):
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 
 
 def push(ex, api) -> PushResult:
@@ -108,16 +112,24 @@ def push(ex, api) -> PushResult:
         dev[d["name"]] = _id(ensure("devices", {"name": d["name"], "site_id": site[d["site"]]}, data))
     ifaces: dict[int, dict[str, Any]] = {}
 
+    cabled: set = set()
+
     def iface(device: str, name: str):
         did = dev[device]
         if did not in ifaces:
-            ifaces[did] = {i["name"] if isinstance(i, dict) else i.name: _id(i)
-                           for i in dcim.interfaces.filter(device_id=did)}
+            ifaces[did] = {}
+            for i in dcim.interfaces.filter(device_id=did):
+                ifaces[did][_get(i, "name")] = _id(i)
+                if _get(i, "cable"):
+                    cabled.add(_id(i))
         return ifaces[did][name]
 
     batch = []
     for c in R["cables"]:
         a, b = iface(c["side_a_device"], c["side_a_name"]), iface(c["side_b_device"], c["side_b_name"])
+        if a in cabled or b in cabled:
+            res.existing["cables"] = res.existing.get("cables", 0) + 1
+            continue
         item = {"a_terminations": [{"object_type": "dcim.interface", "object_id": a}],
                 "b_terminations": [{"object_type": "dcim.interface", "object_id": b}],
                 "status": c["status"], "label": c["label"]}
