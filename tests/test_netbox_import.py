@@ -221,6 +221,7 @@ BAD = [
     ("noname.yaml", GOOD.replace("  - name: eth0\n    type:", "  - type:"),
      r"noname\.yaml:7:\d+: error: interfaces entry has no 'name'"),
     ("yaml.yaml", GOOD + "  - name: [\n", r"yaml\.yaml:\d+:\d+: error: (malformed|truncated) YAML"),
+    ("dup.yaml", GOOD + "u_height: 2\n", r"dup\.yaml:9:\d+: error: key .u_height. appears twice.*\(at /u_height\)"),
     ("scalar.yaml", "just a string\n", r"scalar\.yaml:1:1: error: a NetBox device type is a mapping"),
     ("nothing.yaml", "manufacturer: Acme\nmodel: Panel\nu_height: 1\n",
      r"nothing\.yaml:1:1: error: cannot tell what part this is.*\n  hint: pass --kind Panel=KIND"),

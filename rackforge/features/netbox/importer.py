@@ -171,6 +171,10 @@ def convert(doc, kind: str | None = None) -> Imported:
     data = doc.data
     if not isinstance(data, dict):
         raise _err(doc, "a NetBox device type is a mapping (manufacturer, model, u_height, ...)", "")
+    if doc.duplicates:
+        ptr, key = doc.duplicates[0]
+        raise _err(doc, f"key {key!r} appears twice in the same mapping; the last one would silently win",
+                   ptr)
     warnings: list[str] = []
     for k in data:
         if k not in KNOWN_KEYS:
