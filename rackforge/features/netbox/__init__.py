@@ -1,0 +1,1 @@
+"""NetBox in and out: device-type files (devicetype-library format) to catalog parts, designs to bulk-import files."""
