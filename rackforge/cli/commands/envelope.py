@@ -45,6 +45,10 @@ def envelope(
 
     if operating_point not in (None, "idle", "typical", "max", "peak"):
         usage(f"unknown operating point {operating_point!r}: expected idle, typical, max or peak")
+    if plot:
+        from rackforge.cli.commands.sweep import need_sweep_extra
+
+        need_sweep_extra("matplotlib")
     for flag, codes in (("--select", select), ("--ignore", ignore)):
         bad = check_codes(codes)
         if bad:

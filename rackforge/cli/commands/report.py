@@ -46,8 +46,10 @@ def _envelope(path: str) -> str:
     """The envelope section from a `rackforge envelope` JSON file (exit 2 when unreadable or not one)."""
     import json
 
+    from rackforge.cli.commands.sweep import need_sweep_extra
     from rackforge.features.sweep.envelope import envelope_html
 
+    need_sweep_extra("matplotlib")
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)

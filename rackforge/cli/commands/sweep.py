@@ -9,6 +9,15 @@ import typer
 from rackforge.cli.app import EXIT_FINDINGS, EXIT_OK, fail_input, usage
 
 
+def need_sweep_extra(*modules: str) -> None:
+    """Exit 2 with the install command when an optional dependency of sweeps and envelopes is missing."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        usage(f"this command needs {', '.join(missing)}: pip install 'rackforge[sweep]'")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(sweep)
 
@@ -35,6 +44,7 @@ def sweep(
     from rackforge.errors import InputError
     from rackforge.features.sweep.cases import load_spec
 
+    need_sweep_extra("pyarrow", *(() if serial else ("distributed",)))
     if scheduler and (serial or workers):
         usage("--scheduler uses an existing cluster: --serial and --workers do not apply")
     try:
