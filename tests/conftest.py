@@ -1,11 +1,17 @@
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# `rackforge validate` keeps a per-user result cache keyed by the files' content and rackforge's source files; a
+# test that patches code in-process would read entries made without its patch. Off for the suite (subprocesses
+# inherit it); tests/test_sweep_validate.py turns it on where it is the subject.
+os.environ.setdefault("RACKFORGE_NO_CACHE", "1")
 SEEDS = ROOT / "seeds"
 
 

@@ -1,7 +1,8 @@
 """Start-up budget: validating a seed design imports none of the heavy libraries (issue 8, "Speed").
 
 numba (~0.5 s with its kernels), scipy (0.1-0.2 s), networkx (~0.1 s), pint and CoolProp are each worth a
-large share of a one-design `rackforge validate`; the paths a seed takes (dense numpy solvers, numpy graph
+large share of a one-design `rackforge validate`, and dask, pyarrow and matplotlib belong to `sweep` and
+`envelope` only; the paths a seed takes (dense numpy solvers, numpy graph
 code, tabulated coolant properties) must not need them. A fresh process per check.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from tests.conftest import seed_files
 
-HEAVY = ("numba", "scipy", "networkx", "pint", "CoolProp")
+HEAVY = ("numba", "scipy", "networkx", "pint", "CoolProp", "dask", "distributed", "pyarrow", "matplotlib")
 PROBE = """
 import json, sys
 import rackforge.cli.app
@@ -51,5 +52,5 @@ def test_a_few_designs_stay_on_the_light_path_and_many_take_numba(tmp_path):
         dst = tmp_path / f"d{i}{src.suffix}"
         dst.write_text(src.read_text())
         many.append(dst)
-    got = _probe(*many)
+    got = _probe("--no-cache", "--jobs", "1", *many)   # in this process (workers would load numba themselves)
     assert got["code"] == 0 and "numba" in got["heavy"]

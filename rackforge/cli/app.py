@@ -11,9 +11,9 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-# One module per command in rackforge/commands/, each with register(app). Add a command: a module + a name here.
-COMMANDS = ["validate", "analyze", "rules", "schema", "generations", "render", "report", "matrix", "diff", "bom", "expand", "configure",
-            "catalog", "export"]
+# One module per command in rackforge/cli/commands/, each with register(app). Add a command: a module + a name here.
+COMMANDS = ["validate", "analyze", "rules", "schema", "generations", "render", "report", "matrix", "diff", "bom", "expand",
+            "configure", "catalog", "export", "sweep", "envelope"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,9 +22,15 @@ def _generations():
     return GenerationFile
 
 
-SCHEMAS = {"design": _design, "catalog": _catalog, "generations": _generations}
+def _sweep():
+    from rackforge.features.sweep.spec import SweepSpec
+
+    return SweepSpec
+
+
+SCHEMAS = {"design": _design, "catalog": _catalog, "generations": _generations, "sweep": _sweep}
 FILES = {"design": "rackforge-design.schema.json", "catalog": "rackforge-catalog.schema.json",
-         "generations": "rackforge-generations.schema.json"}
+         "generations": "rackforge-generations.schema.json", "sweep": "rackforge-sweep.schema.json"}
 
 
 def describe(schema: dict) -> dict:

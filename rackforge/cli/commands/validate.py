@@ -38,6 +38,10 @@ def validate(
     isolated: bool = typer.Option(False, "--isolated", help="Ignore configuration files."),
     skip_non_designs: bool = typer.Option(False, "--skip-non-designs", help="Skip files without a top-level "
                                           "'rackforge' key instead of reporting them (for pre-commit hooks)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the result cache "
+                                  "($XDG_CACHE_HOME/rackforge/results; also RACKFORGE_NO_CACHE=1)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for designs not in "
+                                       "the cache (default: one per core; 1: this process only)."),
 ):
     """Check designs against their generation's requirements and the rules.
 
@@ -45,8 +49,7 @@ def validate(
     design; command-line flags override them.
     """
     from rackforge.engine.config import NO_CONFIG, ConfigCache, check_codes
-    from rackforge.engine import Options, expect_designs
-    from rackforge.engine import validate as run
+    from rackforge.engine import Options
     from rackforge.errors import InputError
     from rackforge.model.findings import Severity
     from rackforge.reporters import REPORTERS
@@ -81,29 +84,55 @@ def validate(
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         raise typer.Exit(EXIT_USAGE)
+    # each design: its settings, then the cache (content-keyed), then the misses across processes (one per core)
+    from rackforge.engine import Result
+    from rackforge.engine.cache import ResultCache, validate_many
+
+    rcache = ResultCache(enabled=not no_cache)
+    plan = []                                   # (file, Options, cache key)
+    for f in files:
+        cfg = configs[f]
+        opts = Options(
+            select=tuple(select) if select else (cfg.select or ()),
+            ignore=(tuple(ignore) if ignore else (cfg.ignore or ())) + cfg.ignores_for(f),
+            generation=generation, catalogs=cfg.catalogs + tuple(catalog), operating_point=operating_point)
+        key = rcache.key(f, select=opts.select, ignore=opts.ignore, generation=opts.generation,
+                         catalogs=opts.catalogs, operating_point=opts.operating_point)
+        plan.append((f, opts, key))
+    outcome: dict[int, tuple] = {}
+    todo: dict = {}                             # key (or a per-file token) -> plan indexes
+    for i, (f, opts, key) in enumerate(plan):
+        hit = rcache.get(key, f)
+        if hit is not None:
+            outcome[i] = ("ok", (f, hit))
+        else:
+            todo.setdefault(key if key is not None else ("file", i), []).append(i)
+    firsts = [idx[0] for idx in todo.values()]  # identical designs (same key) are validated once
+    done = validate_many([(plan[i][0], plan[i][1]) for i in firsts], jobs)
+    for (k, idx), (status, value) in zip(todo.items(), done):
+        if status == "ok":
+            path0, found = value
+            rcache.put(plan[idx[0]][2], path0, found)
+            for i in idx:
+                outcome[i] = ("ok", (plan[i][0], rcache.retarget(found, path0, plan[i][0])))
+        else:
+            for i in idx:
+                outcome[i] = (status, value)
     results = []
     failing = False
-    prev_hint = expect_designs(len(files))  # many designs: the solvers' numba path pays for itself
-    try:
-        for f in files:
-            cfg = configs[f]
-            opts = Options(
-                select=tuple(select) if select else (cfg.select or ()),
-                ignore=(tuple(ignore) if ignore else (cfg.ignore or ())) + cfg.ignores_for(f),
-                generation=generation, catalogs=cfg.catalogs + tuple(catalog), operating_point=operating_point)
-            try:
-                res = run(f, opts)
-            except InputError as exc:
-                errors.append(exc)
-                continue
-            results.append(res)
-            sev = cli_fail if cli_fail is not None else Severity.parse(cfg.fail_on or "error")
-            zero = exit_zero if exit_zero is not None else bool(cfg.exit_zero)
-            worst = res.worst()
-            if not zero and worst is not None and worst >= sev:
-                failing = True
-    finally:
-        expect_designs(prev_hint)
+    for i, (f, opts, key) in enumerate(plan):
+        status, value = outcome[i]
+        if status != "ok":
+            errors.append(value)
+            continue
+        res = Result(value[0], value[1])
+        results.append(res)
+        cfg = configs[f]
+        sev = cli_fail if cli_fail is not None else Severity.parse(cfg.fail_on or "error")
+        zero = exit_zero if exit_zero is not None else bool(cfg.exit_zero)
+        worst = res.worst()
+        if not zero and worst is not None and worst >= sev:
+            failing = True
     stats = statistics if statistics is not None else any(c.statistics for c in configs.values())
     color = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report_fail = cli_fail if cli_fail is not None else Severity.parse(
