@@ -53,7 +53,8 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
   designs (:func:`rackforge.engine.expect_designs`, ``Context.prefer_numba``).
 * **Air side.** Per rack: heat to air = each IT part's power at the operating point less its plate heat (trays
   whose loop cannot be built count wholly to air). Airflow needed at the allowed rise (``site.air_temperature_rise``,
-  default 20 K) at the inlet temperature and the site's altitude, per part against its fans (``air.max``), and
+  default 20 K) at the inlet temperature and the site's altitude, per part against its fans (``air.rated``, the
+  vendor's airflow at its stated duty, else ``air.max``; not scaled), and
   per rack against all fans (parts' and fan units'). Exhaust temperature at the airflow the fans can give. A
   rear-door heat exchanger removes up to its capacity before the air reaches the room; what is left is
   compared with ``site.room_air_capacity_per_rack``. Airflow direction per part, reversed for parts mounted on
@@ -647,7 +648,7 @@ def _rack_air(ctx, rdef: RackDef, loops: list[LoopResult], site) -> RackAir:
         liq = min(liquid.get(mi.id, 0.0), p)
         air = max(p - liq, 0.0)
         a = getattr(part, "air", None)
-        avail = float(a.max) if a is not None else 0.0
+        avail = a.capacity if a is not None else 0.0  # published airflow at its stated duty, else full speed
         direction = a.direction if a is not None else "none"
         if mi.m.face == "rear" and direction != "none":
             direction = "back_to_front" if direction == "front_to_back" else "front_to_back"
