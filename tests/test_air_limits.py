@@ -79,3 +79,22 @@ def test_dgx_air_capacity_is_the_published_figure(write_design):
         assert d["airflow_available_m3_s"] / M3_S_PER_CFM == pytest.approx(1100.0, rel=1e-9)
     # 4 x 1,100 + SN2201's 60 CFM
     assert rack["airflow_available_m3_s"] / M3_S_PER_CFM == pytest.approx(4460.0, rel=1e-9)
+
+
+def test_site_humidity_reaches_the_air_side(write_design):
+    """Moist air is lighter than dry air at the same temperature and pressure (water vapour's R 461.5 against dry
+    air's 287.0 J/(kg K)), so carrying the same heat needs more volume: at 24 degC, 100 m and 60 % RH the vapour
+    pressure is 0.6 x 2,985 Pa = 1,791 Pa and the density falls by ~0.7 %."""
+    from rackforge.api import analyze
+
+    d = load_seed("hgx-h100-air.yaml")
+    dry = analyze(str(write_design(d)))["cooling"]["racks"][0]["airflow_needed_m3_s"]
+    d["site"]["air_relative_humidity"] = 0.6
+    wet = analyze(str(write_design(d)))["cooling"]["racks"][0]["airflow_needed_m3_s"]
+    pw = 0.6 * 610.94 * 2.718281828459045 ** (17.625 * 24 / (24 + 243.04))
+    p = 101325 * (1 - 2.25577e-5 * 100) ** 5.2559
+    t = 297.15
+    rho_dry, rho_wet = p / (287.042 * t), (p - pw) / (287.042 * t) + pw / (461.524 * t)
+    w = 0.621945 * pw / (p - pw)
+    cp_wet = (1006 + 1860 * w) / (1 + w)
+    assert wet / dry == pytest.approx((rho_dry * 1006) / (rho_wet * cp_wet), rel=1e-9)
