@@ -253,9 +253,14 @@ def test_cli_writes_design_bom_and_comparison(capsys, tmp_path):
                           "--alternatives", "2")
     assert code == 0, err
     assert json.loads(out.read_text())["generation"] == "hgx-h100-air"
-    assert (tmp_path / "d-2.json").exists() and "DGX-H100" in (tmp_path / "d.csv").read_text()
+    assert "DGX-H100" in (tmp_path / "d.csv").read_text()
+    # Only one design exists within the DGX H100's 6 PSU bays: N+2 after a feed loss needs 4 PSUs left, so 6
+    # PSUs over F PDUs lose ceil(6/F) with a feed: F=2 leaves 3, F=3 leaves 4 but 4 servers x 6 PSUs = 24 is not
+    # a multiple of 3 x 3 phases-and-feeds; F=4 leaves 4 and 24 = 3 x 4 x 2. The second alternative written
+    # before the bays were declared put 9 PSUs in each server on 2 PDUs, which cannot be built.
+    assert not (tmp_path / "d-2.json").exists()
     lines = text.splitlines()
-    assert lines[0].split()[:3] == ["design", "cost", "USD"] and len(lines) == 3
+    assert lines[0].split()[:3] == ["design", "cost", "USD"] and len(lines) == 2
 
 
 def test_cli_infeasible_exits_1_with_the_reason(capsys, tmp_path):
@@ -271,3 +276,24 @@ def test_cli_infeasible_exits_1_with_the_reason(capsys, tmp_path):
 def test_cli_usage_errors_exit_2(capsys, tmp_path, args, msg):
     code, _, err = run(capsys, *args, "-o", str(tmp_path / "d.json"))
     assert code == 2 and msg in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("gen", sorted(SEEDS))
+def test_configured_psus_fit_the_chassis_bays(tmp_path, gen):
+    """Every configured design puts no more PSUs in a part than the bays its catalog entry declares (RF112's
+    limit, checked here on the written file independently of the rule)."""
+    cfg = configure(gen)[0]
+    ld = load_design(str(write(tmp_path, cfg)))
+    checked = 0
+    for body in list(cfg.design.get("templates", {}).values()) + [r["body"] for r in cfg.design.get("racks", [])
+                                                                 if r.get("body")]:
+        for m in body["mounts"]:
+            part = ld.catalog.get(m["part"])
+            bays = getattr(part, "bays", None)
+            if bays is None or bays.psu is None:
+                continue
+            n = m["psus"]["count"] if "psus" in m else part.psus.count
+            assert n <= bays.psu, (m["id"], n, bays.psu)
+            checked += 1
+    if gen == "hgx-h100-air":
+        assert checked >= 1   # the DGX H100 declares 6 PSU bays

@@ -53,7 +53,8 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
   designs (:func:`rackforge.engine.expect_designs`, ``Context.prefer_numba``).
 * **Air side.** Per rack: heat to air = each IT part's power at the operating point less its plate heat (trays
   whose loop cannot be built count wholly to air). Airflow needed at the allowed rise (``site.air_temperature_rise``,
-  default 20 K) at the inlet temperature and the site's altitude, per part against its fans (``air.max``), and
+  default 20 K) at the inlet temperature, the site's altitude and relative humidity (dry air when not given), per part against its fans (``air.rated``, the
+  vendor's airflow at its stated duty, else ``air.max``; not scaled), and
   per rack against all fans (parts' and fan units'). Exhaust temperature at the airflow the fans can give. A
   rear-door heat exchanger removes up to its capacity before the air reaches the room; what is left is
   compared with ``site.room_air_capacity_per_rack``. Airflow direction per part, reversed for parts mounted on
@@ -690,6 +691,7 @@ def _rack_air(ctx, rdef: RackDef, loops: list[LoopResult], site) -> RackAir:
     inlet = _air_inlet(ctx)
     rise = float(site.air_temperature_rise) if site.air_temperature_rise is not None else DEFAULT_AIR_RISE_K
     alt = float(site.altitude) if site.altitude is not None else 0.0
+    rh = float(site.air_relative_humidity) if site.air_relative_humidity is not None else 0.0  # dry air unless given
     devices = []
     fans = 0.0
     rdhx_cap = 0.0
@@ -709,11 +711,11 @@ def _rack_air(ctx, rdef: RackDef, loops: list[LoopResult], site) -> RackAir:
         liq = min(liquid.get(mi.id, 0.0), p)
         air = max(p - liq, 0.0)
         a = getattr(part, "air", None)
-        avail = float(a.max) if a is not None else 0.0
+        avail = a.capacity if a is not None else 0.0  # published airflow at its stated duty, else full speed
         direction = a.direction if a is not None else "none"
         if mi.m.face == "rear" and direction != "none":
             direction = "back_to_front" if direction == "front_to_back" else "front_to_back"
-        need = float(required_airflow(air, rise, inlet, alt)) if air > 0 else 0.0
+        need = float(required_airflow(air, rise, inlet, alt, rh)) if air > 0 else 0.0
         devices.append(DeviceAir(mi, p, liq, air, need, avail, direction))
     it = sum(d.power_w for d in devices)
     liq = sum(d.liquid_w for d in devices)
@@ -721,7 +723,7 @@ def _rack_air(ctx, rdef: RackDef, loops: list[LoopResult], site) -> RackAir:
     need = sum(d.needed for d in devices)
     avail = sum(d.available for d in devices) + fans
     flow = min(need, avail) if avail > 0 else 0.0
-    exhaust = float(exhaust_temperature(air, flow, inlet, alt)) if air > 0 else inlet
+    exhaust = float(exhaust_temperature(air, flow, inlet, alt, rh)) if air > 0 else inlet
     rdhx = min(air, rdhx_cap)
     cap = site.room_air_capacity_per_rack
     return RackAir(rdef, it, liq, air, devices, inlet, rise, need, avail, exhaust, rdhx, air - rdhx,

@@ -27,6 +27,7 @@ RULE_MODULES = (
     "rackforge.rules.meta",
     "rackforge.rules.network",
     "rackforge.rules.cooling",
+    "rackforge.rules.air",
     "rackforge.rules.supply_chain",
 )
 

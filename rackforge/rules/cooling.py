@@ -320,33 +320,43 @@ def rf310(ctx):
 
 
 @rule("RF311", "air-inlet-outside-class", "error", "The air inlet temperature is outside the generation's ASHRAE "
-      "class (outside the recommended range: a warning).", requires=["cooling.air_inlet_class"])
+      "class, derated for the site's altitude (outside the recommended range: a warning).",
+      requires=["cooling.air_inlet_class"])
 def rf311(ctx):
     """
     **What**: `site.air_inlet_temperature` is outside the allowable dry-bulb range of the generation's ASHRAE
-    class (`cooling.air_inlet_class`: A1 15-32, A2 10-35, A3 5-40, A4 5-45, H1 5-25 degC): an error; inside
-    the allowable but outside the recommended range (18-27 degC, H1 18-22 degC): a warning.
+    class (`cooling.air_inlet_class`: A1 15-32, A2 10-35, A3 5-40, A4 5-45, H1 5-25 degC) with its maximum
+    derated for `site.altitude` above 900 m (1 degC per 300 m for A1/A2, per 175 m for A3, per 125 m for A4;
+    H1 is taken as A1/A2): an error; inside the allowable but outside the recommended range (18-27 degC,
+    H1 18-22 degC): a warning. The message gives the derated limit.
 
     **Why**: the equipment is specified for its class; outside the recommended envelope failure rates and fan
-    power rise, outside the allowable one the equipment is out of specification.
+    power rise, outside the allowable one the equipment is out of specification. Thinner air at altitude
+    carries less heat per unit volume, which is why the class's maximum falls with altitude.
 
     **Fix**: change the room's supply air temperature, or design for a generation of another class.
+
+    **Reference**: ASHRAE TC 9.9, *Thermal Guidelines for Data Processing Environments*, 5th ed. (2021),
+    Table 2.1 and its footnotes (altitude derating, maximum elevation 3,050 m).
     """
     cls = ctx.req("cooling.air_inlet_class")
     t = ctx.design.site.air_inlet_temperature
     if cls is None or t is None:
         return
-    from rackforge.solvers.air import AIR_CLASSES, check_air_inlet
+    from rackforge.solvers.air import AIR_CLASSES, class_allowable_max_c
 
+    alt = ctx.design.site.altitude
+    alt_m = float(alt) if alt is not None else 0.0
     tc = float(t) - 273.15
-    allow, rec = check_air_inlet(tc, cls)
     e = AIR_CLASSES[cls]
-    if not bool(allow):
-        lim = e.allowable_max_c if tc > e.allowable_max_c else e.allowable_min_c
+    top = class_allowable_max_c(cls, alt_m)
+    at = f" at {alt_m:,.0f} m (derated from {e.allowable_max_c:g} degC)" if top < e.allowable_max_c - 1e-9 else ""
+    if tc > top + 1e-9 or tc < e.allowable_min_c - 1e-9:
+        lim = top if tc > top else e.allowable_min_c
         yield Hit("/site/air_inlet_temperature", f"air inlet {t} is outside class {cls}'s allowable "
-                  f"{e.allowable_min_c:g}-{e.allowable_max_c:g} degC", "change the supply air temperature",
+                  f"{e.allowable_min_c:g}-{top:.4g} degC{at}", "change the supply air temperature",
                   requirement="cooling.air_inlet_class", value=float(t), limit=lim + 273.15, unit="K")
-    elif not bool(rec):
+    elif tc > min(e.recommended_max_c, top) + 1e-9 or tc < e.recommended_min_c - 1e-9:
         lim = e.recommended_max_c if tc > e.recommended_max_c else e.recommended_min_c
         yield Hit("/site/air_inlet_temperature", f"air inlet {t} is outside class {cls}'s recommended "
                   f"{e.recommended_min_c:g}-{e.recommended_max_c:g} degC", "bring the supply air into the "
@@ -360,7 +370,7 @@ def rf312(ctx):
     """
     **What**: the airflow a part needs to carry its air heat (power at the operating point less what its cold
     plates take) at the allowed rise (`site.air_temperature_rise`, default 20 K; air density at the inlet
-    temperature and the site's altitude) exceeds what its fans move (`air.max`); or the rack's total need
+    temperature and the site's altitude) exceeds what its fans move (`air.rated`, the vendor's airflow at its stated duty, else `air.max`); or the rack's total need
     exceeds all its fans, fan units included.
 
     **Why**: the part's exhaust runs hotter than the allowed rise, and its components past their limits.

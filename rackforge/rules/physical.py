@@ -254,3 +254,88 @@ def rf111(ctx):
                 if s is not None and s.count > slots:
                     yield Hit(f"{mi.ptr}/{attr}" if getattr(mi.m, attr) else f"{mi.ptr}/part",
                               f"shelf {part.pn!r} has {slots} {attr[:-1].upper()} slots but {s.count} are set")
+
+
+def _it_mounts(ctx):
+    for rd in ctx.r.defs:
+        for mi in rd.mounts:
+            part = mi.part
+            if part is not None and getattr(part, "bays", None) is not None:
+                yield rd, mi, part
+
+
+@rule("RF112", "psu-bays-exceeded", "error", "A server is given more PSUs than its chassis has PSU bays.")
+def rf112(ctx):
+    """
+    **What**: the PSU count of a mounted part (the mount's `psus` override, else the catalog's `psus.count`)
+    exceeds the part's `bays.psu`.
+
+    **Why**: the PSUs cannot be installed; the power model would count capacity (and redundancy) that does not
+    exist, e.g. 9 PSUs in a 6-bay DGX H100.
+
+    **Fix**: lower the count to the bays, or use a chassis with more bays.
+
+    **Reference**: the part's datasheet (its `sources.bays`).
+    """
+    for _rd, mi, part in _it_mounts(ctx):
+        bays = part.bays.psu
+        if bays is None:
+            continue
+        over = mi.m.psus
+        spec = over or part.psus
+        if spec is not None and spec.count > bays:
+            yield Hit(f"{mi.ptr}/psus" if over is not None else f"{mi.ptr}/part",
+                      f"{mi.id} ({part.pn}) has {bays} PSU bays but {spec.count} PSUs are set",
+                      f"set at most {bays} PSUs", value=float(spec.count), limit=float(bays), unit="")
+
+
+@rule("RF113", "network-cages-exceeded", "error", "A part's network ports need more cages (lanes) of a form factor "
+      "than its chassis has.")
+def rf113(ctx):
+    """
+    **What**: for a form factor the part lists under `bays.cages`, the lanes of its port groups of that form
+    factor (`count` x `lanes`) exceed the cages' lanes (`count` x `lanes`): e.g. ten 4-lane OSFP ports where
+    four 8-lane OSFP cages give 32 lanes.
+
+    **Why**: the catalog describes ports the chassis cannot carry; the fabric checks would count links that
+    cannot be cabled.
+
+    **Fix**: correct the part's ports or its cages in the catalog.
+
+    **Reference**: the part's datasheet (its `sources.bays`).
+    """
+    seen = set()
+    for _rd, mi, part in _it_mounts(ctx):
+        if part.pn in seen:
+            continue
+        seen.add(part.pn)
+        for cg in part.bays.cages:
+            need = sum(g.count * g.lanes for g in part.ports if g.form_factor.upper() == cg.form_factor.upper())
+            have = cg.count * cg.lanes
+            if need > have:
+                yield Hit(f"{mi.ptr}/part", f"{part.pn}'s {cg.form_factor} ports need {need} lanes; its "
+                          f"{cg.count} {cg.form_factor} cages give {have}", "correct the catalog's ports or cages",
+                          value=float(need), limit=float(have), unit="")
+
+
+@rule("RF114", "fan-slots-exceeded", "error", "A part lists more fan modules than its chassis has fan slots.")
+def rf114(ctx):
+    """
+    **What**: a part's `air.fans` (fan modules installed) exceeds its `bays.fan`.
+
+    **Why**: the airflow the air side credits the part with assumes fans that cannot be installed.
+
+    **Fix**: correct the part's fan count or its slots in the catalog.
+
+    **Reference**: the part's datasheet (its `sources.bays`).
+    """
+    seen = set()
+    for _rd, mi, part in _it_mounts(ctx):
+        air = getattr(part, "air", None)
+        if part.pn in seen or part.bays.fan is None or air is None or air.fans is None:
+            continue
+        seen.add(part.pn)
+        if air.fans > part.bays.fan:
+            yield Hit(f"{mi.ptr}/part", f"{part.pn} lists {air.fans} fan modules for {part.bays.fan} fan slots",
+                      "correct the catalog's fans or slots", value=float(air.fans), limit=float(part.bays.fan),
+                      unit="")

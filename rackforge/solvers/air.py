@@ -15,7 +15,11 @@ Alduchov, O. A., Eskridge, R. E. (1996). Improved Magnus form approximation of s
 Incropera, F. P. et al. (2007). Fundamentals of Heat and Mass Transfer, 6th ed., sec. 11.4-11.5
   (effectiveness-NTU method, Table 11.3).
 ASHRAE TC 9.9 (2021). Thermal Guidelines for Data Processing Environments, 5th ed., Table 2.1
-  (classes A1-A4, H1) and the liquid-cooling classes W17-W45, W+.
+  (classes A1-A4, H1; its footnotes: altitude derating of the allowable maximum dry bulb above 900 m,
+  1 degC per 300 m for A1/A2, per 175 m for A3, per 125 m for A4; maximum elevation 3,050 m) and the
+  liquid-cooling classes W17-W45, W+.
+Moran, M. J., Shapiro, H. N. (2006). Fundamentals of Engineering Thermodynamics, 5th ed.; and
+  ASHRAE Handbook - HVAC Systems and Equipment (2016), ch. 21 "Fans", fan laws (flow proportional to speed).
 """
 from __future__ import annotations
 
@@ -42,6 +46,11 @@ __all__ = [
     "rear_door_hx",
     "air_classes_containing",
     "check_air_inlet",
+    "ALTITUDE_DERATING",
+    "ASHRAE_MAX_ELEVATION_M",
+    "derated_max_c",
+    "class_allowable_max_c",
+    "fan_law_flow",
     "facility_water_class_max",
     "classify_facility_water",
 ]
@@ -383,6 +392,105 @@ AIR_CLASSES = {
     "A3": AirEnvelope(5.0, 40.0, 18.0, 27.0, 24.0),
     "A4": AirEnvelope(5.0, 45.0, 18.0, 27.0, 24.0),
 }
+
+#: Altitude derating of the allowable maximum dry bulb, ASHRAE TC 9.9 (2021) Table 2.1 footnotes:
+#: ``(start [m], metres per 1 K)``: A1/A2 1 degC per 300 m above 900 m; A3 1 degC per 175 m; A4 1 degC per
+#: 125 m. H1's footnote was not in our sources: A1/A2's 300 m is used for it [U] (the steeper of the
+#: candidates, so the check errs on the safe side).
+ALTITUDE_DERATING = {
+    "H1": (900.0, 300.0),
+    "A1": (900.0, 300.0),
+    "A2": (900.0, 300.0),
+    "A3": (900.0, 175.0),
+    "A4": (900.0, 125.0),
+}
+#: Maximum elevation of the A1-A4 classes, ASHRAE TC 9.9 (2021) Table 2.1 [m].
+ASHRAE_MAX_ELEVATION_M = 3050.0
+
+
+def derated_max_c(t_max_c, altitude_m, start_m=900.0, metres_per_k=300.0):
+    """Allowable maximum dry bulb at an altitude, derated linearly above a start altitude.
+
+    .. math:: t_{max}(z) = t_{max} - \\frac{\\max(0, z - z_0)}{m}
+
+    Parameters
+    ----------
+    t_max_c : array_like
+        Sea-level allowable maximum [degC].
+    altitude_m : array_like
+        Site altitude [m].
+    start_m : float
+        Altitude the derating starts at [m] (ASHRAE: 900 m).
+    metres_per_k : float
+        Altitude per kelvin of derating [m/K] (ASHRAE: 300 for A1/A2, 175 for A3, 125 for A4).
+
+    Returns
+    -------
+    ndarray or float
+        Derated maximum [degC].
+
+    References
+    ----------
+    ASHRAE TC 9.9 (2021), Thermal Guidelines 5th ed., Table 2.1, footnotes on altitude derating.
+    """
+    z = np.asarray(altitude_m, dtype=float)
+    return np.asarray(t_max_c, dtype=float) - np.maximum(z - start_m, 0.0) / metres_per_k
+
+
+def class_allowable_max_c(air_class, altitude_m=0.0):
+    """Allowable maximum dry bulb of an ASHRAE class at a site altitude [degC] (see :func:`derated_max_c`).
+
+    Parameters
+    ----------
+    air_class : str
+        ``"A1"``..``"A4"`` or ``"H1"``.
+    altitude_m : float
+        Site altitude [m].
+
+    Returns
+    -------
+    float
+        Derated allowable maximum [degC].
+
+    References
+    ----------
+    ASHRAE TC 9.9 (2021), Thermal Guidelines 5th ed., Table 2.1 and its footnotes.
+    """
+    key = air_class.upper()
+    if key not in AIR_CLASSES:
+        raise ValueError(f"unknown ASHRAE air class {air_class!r}; known: {sorted(AIR_CLASSES)}")
+    start, per = ALTITUDE_DERATING[key]
+    return float(derated_max_c(AIR_CLASSES[key].allowable_max_c, altitude_m, start, per))
+
+
+def fan_law_flow(flow_ref_m3_s, duty_ref, duty):
+    """Fan airflow at another speed by the first fan law (flow proportional to speed).
+
+    .. math:: \\dot V_2 = \\dot V_1 \\, \\frac{N_2}{N_1}
+
+    PWM duty is taken as proportional to fan speed, which holds for the linear part of a fan's
+    PWM-to-speed curve (typically 20-100 % duty) and a fixed system resistance.
+
+    Parameters
+    ----------
+    flow_ref_m3_s : array_like
+        Published airflow at the reference duty [m^3/s].
+    duty_ref : array_like
+        Reference duty [-] (0..1].
+    duty : array_like
+        Duty to scale to [-].
+
+    Returns
+    -------
+    ndarray or float
+        Airflow [m^3/s].
+
+    References
+    ----------
+    ASHRAE Handbook - HVAC Systems and Equipment (2016), ch. 21 "Fans", fan laws.
+    """
+    return np.asarray(flow_ref_m3_s, dtype=float) * np.asarray(duty, dtype=float) / np.asarray(duty_ref, dtype=float)
+
 
 #: ASHRAE liquid-cooling facility water classes (2021 naming): maximum facility supply [degC].
 #: ``W+`` is above 45 degC with no fixed upper bound (``inf``; pass the site's figure instead).

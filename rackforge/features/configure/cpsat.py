@@ -132,6 +132,15 @@ def _power_options(c: Candidates) -> list[PowerOpt]:
     return out
 
 
+def _psu_bays(t) -> int:
+    """PSUs a server candidate can take: its chassis's ``bays.psu`` when published, else twice its shipped count
+    plus two (the bound used before bays were declared)."""
+    bays = getattr(t.part, "bays", None)
+    if bays is not None and bays.psu is not None:
+        return bays.psu
+    return 2 * t.psus.count + 2
+
+
 def _cost(p) -> int:
     return int(round(float(p.cost))) if p is not None and p.cost is not None else 0
 
@@ -418,7 +427,8 @@ class Model:
                     req_n = t.psus.required + psu_red
                     psu_part = self.cat.get(t.psus.part)
                     M.Add(nsrv[o] >= t.psus.count).OnlyEnforceIf([xp, xt])
-                    M.Add(nsrv[o] <= 2 * t.psus.count + 2).OnlyEnforceIf([xp, xt])
+                    # no more PSUs than the chassis has bays (RF112); without published bays, the old bound
+                    M.Add(nsrv[o] <= _psu_bays(t)).OnlyEnforceIf([xp, xt])
                     if psu_part is not None:
                         # PSUs beyond the server's own fill are bought on their own (the BOM prices them so)
                         extra = I(0, 64 * ub, f"xpsu_{o}_{trays.index(t)}")

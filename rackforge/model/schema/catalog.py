@@ -39,12 +39,58 @@ class PartBase(Model):
     notes: str | None = None
 
 
+class OperatingEnvelope(Model):
+    """The part's own operating environment as its vendor publishes it (cite it under ``sources.environment``)."""
+
+    inlet_min: Temperature | None = Field(default=None, description="Lowest inlet air dry bulb it runs at.")
+    inlet_max: Temperature | None = Field(default=None, description="Highest inlet air dry bulb it runs at (at or "
+                                          "below `derate_above`).")
+    humidity_min: Fraction | None = Field(default=None, description="Lowest relative humidity, non-condensing (0..1).")
+    humidity_max: Fraction | None = Field(default=None, description="Highest relative humidity, non-condensing (0..1).")
+    altitude_max: Length | None = Field(default=None, description="Highest site altitude it runs at.")
+    derate_above: Length | None = Field(default=None, description="Altitude above which `inlet_max` is derated "
+                                        "(ASHRAE form: 900 m).")
+    derate_per: PosLength | None = Field(default=None, description="Altitude per 1 K of `inlet_max` derating above "
+                                         "`derate_above`, e.g. '300 m' (ASHRAE A1/A2: 1 degC per 300 m).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "OperatingEnvelope":
+        if self.inlet_min is not None and self.inlet_max is not None and float(self.inlet_min) > float(self.inlet_max):
+            raise ValueError("inlet_min is above inlet_max")
+        if (self.humidity_min is not None and self.humidity_max is not None
+                and float(self.humidity_min) > float(self.humidity_max)):
+            raise ValueError("humidity_min is above humidity_max")
+        if (self.derate_above is None) != (self.derate_per is None):
+            raise ValueError("derate_above and derate_per go together")
+        return self
+
+
+class CageGroup(Model):
+    form_factor: str = Field(description="Cage type as the ports name it: OSFP, QSFP112, RJ45, ...")
+    count: int = Field(ge=0, description="Cages of this type on the part.")
+    lanes: int = Field(ge=1, le=32, description="Electrical lanes per cage (OSFP 8, QSFP112 4, RJ45 1).")
+
+
+class Bays(Model):
+    """Physical bays and slots the chassis has, where the vendor publishes them (cite under ``sources.bays``).
+
+    ``None`` means not published; the checks then say nothing."""
+
+    psu: int | None = Field(default=None, ge=0, description="PSU bays.")
+    fan: int | None = Field(default=None, ge=0, description="Fan module slots.")
+    drive: int | None = Field(default=None, ge=0, description="Drive bays (U.2/E1.S/M.2 data drives).")
+    cages: list[CageGroup] = Field(default_factory=list, description="Network cages (NIC/OSFP): the part's port "
+                                   "groups of a form factor must fit in its cages' lanes.")
+
+
 class Mountable(PartBase):
     height: Length = Field(description="Height in the rack, e.g. '1 RU', '1 OU', '0 RU' for side-mounted.")
     standard: FrameStandard | Literal["any"] = Field(
         default="any", description="Frame width the part needs: eia19 (19\" EIA-310), ocp21 (21\" Open Rack), "
         "orw (Open Rack Wide), or any.")
     depth: Length | None = None
+    environment: OperatingEnvelope | None = Field(default=None, description="The part's own operating envelope "
+                                                  "(inlet air, humidity, altitude), checked against the site.")
 
 
 PowerBasis = Literal["ac_input", "dc_output", "chip_tdp"]
@@ -165,11 +211,41 @@ class LiquidInterface(Model):
     hose: PartNumber | None = None
     min_flow: PosFlow = Field(description="Flow the tray needs at its max operating point.")
     coolants: list[Coolant] = Field(default_factory=lambda: ["water", "pg25"])
+    supply_temperature_min: Temperature | None = Field(default=None, description="Lowest coolant supply "
+                                                       "temperature the tray is rated for (vendor figure).")
+    supply_temperature_max: Temperature | None = Field(default=None, description="Highest coolant supply "
+                                                       "temperature the tray is rated for (vendor figure).")
+    max_pressure: Pressure | None = Field(default=None, description="Highest coolant gauge pressure at the tray's "
+                                          "inlet it is rated for (vendor figure).")
 
 
 class Airflow(Model):
+    """The part's own fans. The air side uses ``rated`` (the vendor's published airflow at its stated duty) when it
+    is given, else ``max``; it does not scale one into the other."""
+
     direction: AirDirection = "front_to_back"
-    max: Flow = Field(description="Airflow the part's own fans move at full speed, e.g. '1200 CFM'.")
+    max: Flow | None = Field(default=None, description="Airflow the part's own fans move at full speed, e.g. "
+                             "'1200 CFM'.")
+    rated: PosFlow | None = Field(default=None, description="Published airflow at the stated fan duty "
+                                  "(`rated_duty`), e.g. '1100 CFM' at 80 % PWM: what the air side uses.")
+    rated_duty: Fraction | None = Field(default=None, description="Fan duty (PWM, 0..1) the `rated` airflow is "
+                                        "published at.")
+    fans: int | None = Field(default=None, ge=0, description="Fan modules installed (checked against bays.fan).")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Airflow":
+        if self.max is None and self.rated is None:
+            raise ValueError("give the fans' airflow: max (full speed) or rated (at rated_duty)")
+        if self.rated_duty is not None and self.rated is None:
+            raise ValueError("rated_duty needs rated")
+        if self.rated_duty is not None and float(self.rated_duty) <= 0:
+            raise ValueError("rated_duty must be above 0")
+        return self
+
+    @property
+    def capacity(self) -> float:
+        """Airflow the air side uses [m^3/s]: ``rated`` when given, else ``max``."""
+        return float(self.rated) if self.rated is not None else float(self.max)
 
 
 class InternalPsus(Model):
@@ -185,6 +261,8 @@ class ItPart(Mountable):
     liquid: LiquidInterface | None = None
     air: Airflow | None = None
     psus: InternalPsus | None = Field(default=None, description="AC servers: their own PSUs.")
+    bays: Bays | None = Field(default=None, description="PSU bays, fan slots, drive bays and network cages of the "
+                              "chassis, where published.")
 
     @property
     def power_basis(self) -> str:

@@ -189,7 +189,10 @@ class Row(Model):
 class Site(Model):
     air_inlet_temperature: Temperature | None = None
     facility_water_supply_temperature: Temperature | None = None
-    altitude: Length | None = None
+    altitude: Length | None = Field(default=None, description="Site altitude above sea level: derates the "
+                                    "allowable inlet temperature above 900 m (ASHRAE) and the air density.")
+    air_relative_humidity: Fraction | None = Field(default=None, description="Inlet air relative humidity (0..1), "
+                                                   "checked against the parts' own ratings.")
     room_air_capacity_per_rack: Power | None = None
     air_temperature_rise: TempDiff | None = Field(default=None, description="Air temperature rise allowed from "
                                                   "inlet to exhaust, for the airflow a rack needs (default 20 K).")
