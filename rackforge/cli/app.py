@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+REPORT_URL = "https://github.com/rackforge/rackforge/issues"
 
 # One module per command in rackforge/commands/, each with register(app). Add a command: a module + a name here.
 COMMANDS = ["validate", "analyze", "rules", "schema", "generations", "render", "report", "matrix", "diff", "bom", "expand", "configure"]
@@ -22,11 +24,39 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"rackforge {__version__}")
         raise SystemExit(0)
+    debug = bool(os.environ.get("RACKFORGE_DEBUG"))
+    if args[:1] == ["--debug"]:
+        debug, args = True, args[1:]
     app = build_app()
     try:
         app(args=args, prog_name="rackforge", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover
         raise SystemExit(130)
+    except Exception as exc:  # a bug: one line, not a traceback (unless asked for)
+        if debug:
+            raise
+        print(internal_error_text(exc, args), file=sys.stderr)
+        raise SystemExit(EXIT_INTERNAL)
+
+
+def internal_error_text(exc: BaseException, args: list[str]) -> str:
+    """The one line a user sees when rackforge itself fails: where (rule or command), which file, what, and how
+    to report it. Exit code 3 (:data:`EXIT_INTERNAL`), distinct from findings (1) and bad input (2)."""
+    from rackforge.errors import InternalError
+
+    command = next((a for a in args if not a.startswith("-")), "?")
+    where, file, cause = f"command {command!r}", None, exc
+    if isinstance(exc, InternalError):
+        where, file = f"{exc.where} during {command!r}", exc.file
+        cause = exc.__cause__ or exc
+    if file is None:
+        file = next((a for a in args[1:] if a == "-" or (not a.startswith("-") and Path(a).is_file())), None)
+    what = f"{type(cause).__name__}: {cause}".strip()
+    if len(what) > 200:
+        what = what[:197] + "..."
+    return (f"rackforge: internal error in {where}" + (f" on {file}" if file else "") + f": {what}. This is a "
+            f"bug in rackforge, not a finding about the design: please report it at {REPORT_URL} with the "
+            "design file (run again with --debug before the command, or RACKFORGE_DEBUG=1, for the traceback).")
 
 
 DESIGN_MARK = re.compile(r'(?m)^\s*\{?\s*"?rackforge"?\s*:')
@@ -72,7 +102,9 @@ def build_app():
                       context_settings={"help_option_names": ["-h", "--help"]})
 
     @app.callback()
-    def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.")):
+    def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit."),
+              debug: bool = typer.Option(False, "--debug", help="Show the traceback of an internal error "
+                                         "(also RACKFORGE_DEBUG=1) instead of the one-line report.")):
         if version:
             from rackforge._version import __version__
 

@@ -15,7 +15,7 @@ from rackforge.model.catalog import (
     resolve_catalog_path, resolve_generation,
 )
 from rackforge.io.document import Document, load_document
-from rackforge.errors import InputError
+from rackforge.errors import InputError, InternalError
 from rackforge.model.findings import Finding, Severity
 from rackforge.model.resolved import Resolved, resolve
 from rackforge.rules import Hit, Rule, all_rules, matches
@@ -202,13 +202,24 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
             continue
         if broken and code[2] in _MODELLED_AREAS:
             continue
-        for hit in r.check(ctx):
+        for hit in _checked(r, ctx, ld):
             f = _finding(r, hit, ld.doc)
             findings.append(f)
             if f.code in _INTEGRITY and f.severity == Severity.ERROR:
                 broken = True
     findings = apply_waivers(findings, ctx, rules, selected, options.today)
     return _located(findings, ld)
+
+
+def _checked(r: Rule, ctx: Context, ld: LoadedDesign) -> list[Hit]:
+    """The rule's hits; a rule (or an analysis it reads) that raises becomes an :class:`InternalError` naming
+    the rule and the design, which the CLI reports in one line (exit 3) instead of a traceback."""
+    try:
+        return list(r.check(ctx))
+    except (InputError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"rule {r.code} ({r.name})", file=ld.doc.path) from exc
 
 
 # An unknown part, a duplicate id, a dangling reference or a part of the wrong kind makes the power, cooling,
