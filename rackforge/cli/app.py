@@ -32,6 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="rackforge", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover
         raise SystemExit(130)
+    except OSError as exc:  # the system refused a read or write (disk full, permission): not a bug
+        if debug:
+            raise
+        print(f"rackforge: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
+              file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
     except Exception as exc:  # a bug: one line, not a traceback (unless asked for)
         if debug:
             raise

@@ -188,8 +188,8 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
         return not (options.ignore and matches(code, options.ignore))
 
     for pr in [*ld.catalog.problems, *ld.problems]:
-        r = rules.get(pr.code)
-        if r and selected(pr.code):
+        r = rules.get(pr.code) or rules["RF001"]   # a load problem is never dropped for want of its rule
+        if selected(r.code):
             findings.append(_finding(r, Hit(pr.pointer, pr.message, pr.hint, None, pr.file), pr.doc or ld.doc))
     if ld.design is None:
         return _located(findings, ld)

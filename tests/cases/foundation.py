@@ -10,6 +10,7 @@ CASES: list[Case] = [
         {"a": "ct01:nvl99", "b": "st1:nvl0", "cable": "NVL5-CARTRIDGE-LINK"}]), "/templates/nvl72/links/0/a"),
     Case("RF006", G, lambda d: _mount(d, "ct01").__setitem__("part", "PSU-5K5-ORV3-HPR"), "/templates/nvl72/mounts"),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
+    Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
     Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
     Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
     Case("RF103", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
