@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Optional
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 REPORT_URL = "https://github.com/rackforge/rackforge/issues"
@@ -110,7 +111,18 @@ def build_app():
     @app.callback()
     def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit."),
               debug: bool = typer.Option(False, "--debug", help="Show the traceback of an internal error "
-                                         "(also RACKFORGE_DEBUG=1) instead of the one-line report.")):
+                                         "(also RACKFORGE_DEBUG=1) instead of the one-line report."),
+              max_elements: Optional[int] = typer.Option(None, "--max-elements", min=0, help="Largest design "
+                                                         "checked, in mounts, ports and links per rack instance "
+                                                         "(default 3,000,000; 0: no limit; also "
+                                                         "RACKFORGE_MAX_ELEMENTS)."),
+              time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0, help="Seconds of checking "
+                                                         "after which the remaining rules are skipped (default "
+                                                         "300; 0: no limit; also RACKFORGE_TIME_LIMIT).")):
+        if max_elements is not None:
+            os.environ["RACKFORGE_MAX_ELEMENTS"] = str(max_elements)
+        if time_limit is not None:
+            os.environ["RACKFORGE_TIME_LIMIT"] = repr(float(time_limit))
         if version:
             from rackforge._version import __version__
 
@@ -149,9 +161,7 @@ def load_design_or_exit(path: str, opts, purpose: str):
     except InputError as exc:
         fail_input(exc)
     if ld.design is None:
-        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
-        print(f"{ld.doc.path}: error: the design does not match the schema, so {purpose}: {msgs}; run "
-              "'rackforge validate' for details", file=sys.stderr)
+        print(ld.unusable(purpose), file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS)
     return ld
 

@@ -28,6 +28,7 @@ RULE_MODULES = (
     "rackforge.rules.network",
     "rackforge.rules.cooling",
     "rackforge.rules.supply_chain",
+    "rackforge.rules.limits",
 )
 
 

@@ -11,6 +11,10 @@ CASES: list[Case] = [
     Case("RF006", G, lambda d: _mount(d, "ct01").__setitem__("part", "PSU-5K5-ORV3-HPR"), "/templates/nvl72/mounts"),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
     Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
+    Case("RF910", G, lambda d: d.__setitem__("rows", [{"id": "big", "template": "nvl72", "count": 100000}]), "",
+         "a row of 100,000 NVL72 racks: 287 M elements"),
+    Case("RF911", G, lambda d: None, "", "any design, with a time limit of 1 ns", also=("RF101",),
+         env={"RACKFORGE_TIME_LIMIT": "1e-9"}),
     Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
     Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
     Case("RF103", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
