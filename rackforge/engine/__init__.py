@@ -223,7 +223,7 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
     t0 = time.monotonic()
     progress = Progress(f"checking {Path(ld.doc.path).name}", len(todo), ld.elements)
     for k, (code, r) in enumerate(todo):
-        if broken and code[2] in _MODELLED_AREAS:
+        if broken and (code[2] in _MODELLED_AREAS or code in _READS_MODELS):
             continue
         progress.step(k, code)
         if limit_s and time.monotonic() - t0 > limit_s and "RF911" in rules:
@@ -261,6 +261,7 @@ def _checked(r: Rule, ctx: Context, ld: LoadedDesign) -> list[Hit]:
 # stops after its parse errors. Physical checks (RF1xx) still run: they read each mount on its own.
 _INTEGRITY = frozenset({"RF002", "RF003", "RF004", "RF006"})
 _MODELLED_AREAS = "2345"
+_READS_MODELS = frozenset({"RF912"})   # meta rules that read the power and cooling models
 
 
 def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:

@@ -1,7 +1,7 @@
 """RF910-919: limits of a check: designs too large to check, checks stopped by the time limit (issue 20)."""
 from __future__ import annotations
 
-from rackforge.rules import rule
+from rackforge.rules import Hit, rule
 
 
 @rule("RF910", "design-too-large", "error", "The design is larger than the element limit of a check, so it was "
@@ -35,3 +35,40 @@ def _rf911(ctx):
     **Fix**: raise the limit (0: none), check fewer rules with `--select`, or split the design.
     """
     return ()
+
+
+@rule("RF912", "analysis-not-converged", "error", "A power or coolant-loop solution did not converge, or left the "
+      "range of its property data, so the checks that read it are not reliable.")
+def rf912(ctx):
+    """
+    **What**: an iterative solver stopped at its iteration bound without meeting its tolerance (the power flow
+    of some fault scenarios, the hydraulic network of a coolant loop), or a loop's state left the range of the
+    coolant property data (a loop driven to hundreds of degrees by absurd heat), so it was not solved.
+
+    **Why**: every solver in rackforge is bounded, so a hostile or extreme design cannot make it run forever;
+    when the bound is reached its answer is not a solution, and the power and cooling checks built on it (feed
+    loading, voltage drop, flow and case-temperature margins) cannot be trusted. Saying so beats a silent pass.
+
+    **Fix**: look for what drives the model out of its range: loads far above their feeds or CDU, flows or
+    pressures of the wrong magnitude, a unit typo. The other findings on the same rack usually name it.
+    """
+    import numpy as np
+
+    pw = ctx.power
+    conv = getattr(pw, "converged", None)
+    if conv is not None and np.size(conv) and not bool(np.all(conv)):
+        labels = list(getattr(pw, "labels", None) or [])
+        bad = [i for i, ok in enumerate(np.asarray(conv, bool).ravel()) if not ok]
+        named = ", ".join(str(labels[i]) if i < len(labels) else f"#{i}" for i in bad[:5])
+        yield Hit("", f"the power-flow solution did not converge in {len(bad)} of {np.size(conv)} scenarios "
+                  f"({named}{', ...' if len(bad) > 5 else ''}); power findings for them are not reliable",
+                  "look for loads far beyond their feeds, shelves or busbars")
+    for lr in ctx.cooling.loops:
+        failure = getattr(lr, "failure", None)
+        if failure:
+            yield Hit(lr.ptr, f"coolant loop {lr.loop.id!r}: {failure}",
+                      "look for heat far beyond the CDU's capacity or flows of the wrong magnitude")
+        elif lr.solved and not lr.converged:
+            yield Hit(lr.ptr, f"coolant loop {lr.loop.id!r}: the hydraulic solution did not converge; flow and "
+                      "temperature findings for it are not reliable",
+                      "look for flows, pressures or pump curves of the wrong magnitude")
