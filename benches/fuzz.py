@@ -7,6 +7,8 @@ deadline and runs out of memory; per mutant also render/report time against vali
 
     PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 20 --timeout 20 --mem-mb 2048
 
+(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`.)
+
 Modes: ``--mode fork`` (default) forks each run from a worker that has already imported rackforge and loaded
 the catalog, so a run costs its own work only; ``--mode spawn`` starts ``python -m rackforge`` per run
 (slower, also covers import-time failures). A failing mutant is kept under ``--keep`` (default
@@ -64,12 +66,21 @@ def classify(rc: int | None, err: str, timed_out: bool) -> str:
 FAIL = ("timeout", "oom", "traceback", "internal")
 
 
-def _limit(mem_mb: int):
+def _limit(mem_mb: int, cpu_s: float | None = None):
     cap = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if cpu_s:
+        soft = max(1, int(cpu_s + 0.999))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 5))
 
 
-def run_fork(argv: list[str], timeout: float, mem_mb: int) -> tuple[int | None, str, float, bool]:
+# The deadline is CPU time (RLIMIT_CPU, SIGXCPU; checked from the child's rusage): on 2 cores shared with other
+# work, wall time measures the neighbours. A wall-clock backstop (``--wall``) still catches a run that blocks
+# without using the CPU.
+
+
+def run_fork(argv: list[str], timeout: float, mem_mb: int, wall: float) -> tuple[int | None, str, float, bool,
+                                                                               float]:
     errf = tempfile.TemporaryFile()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -79,7 +90,7 @@ def run_fork(argv: list[str], timeout: float, mem_mb: int) -> tuple[int | None, 
         code = 97
         try:
             os.setsid()
-            _limit(mem_mb)
+            _limit(mem_mb, timeout)
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             os.dup2(errf.fileno(), 2)
@@ -109,11 +120,12 @@ def run_fork(argv: list[str], timeout: float, mem_mb: int) -> tuple[int | None, 
             except BaseException:
                 pass
             os._exit(code)
-    deadline = t0 + timeout
+    deadline = t0 + wall
     timed_out = False
     status = None
+    ru = None
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, ru = os.wait4(pid, os.WNOHANG)
         if done:
             break
         if time.perf_counter() > deadline:
@@ -122,29 +134,38 @@ def run_fork(argv: list[str], timeout: float, mem_mb: int) -> tuple[int | None, 
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            _, status = os.waitpid(pid, 0)
+            _, status, ru = os.wait4(pid, 0)
             break
         time.sleep(0.005)
     secs = time.perf_counter() - t0
+    cpu = (ru.ru_utime + ru.ru_stime) if ru is not None else 0.0
     rc = os.waitstatus_to_exitcode(status) if status is not None else None
+    if rc == -signal.SIGXCPU or rc == -signal.SIGKILL and cpu >= timeout or cpu > timeout:
+        timed_out = True
     errf.seek(0)
     err = errf.read().decode("utf-8", "replace")
     errf.close()
-    return rc, err, secs, timed_out
+    return rc, err, secs, timed_out, cpu
 
 
-def run_spawn(argv: list[str], timeout: float, mem_mb: int) -> tuple[int | None, str, float, bool]:
+def run_spawn(argv: list[str], timeout: float, mem_mb: int, wall: float) -> tuple[int | None, str, float, bool,
+                                                                                 float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="120")
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.Popen([sys.executable, "-m", "rackforge", *argv], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, env=env, preexec_fn=lambda: (os.setsid(), _limit(mem_mb)))
+                         stderr=subprocess.PIPE, env=env, preexec_fn=lambda: (os.setsid(), _limit(mem_mb, timeout)))
     try:
-        _, err = p.communicate(timeout=timeout)
-        return p.returncode, err.decode("utf-8", "replace"), time.perf_counter() - t0, False
+        _, err = p.communicate(timeout=wall)
+        to = False
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         _, err = p.communicate()
-        return p.returncode, err.decode("utf-8", "replace"), time.perf_counter() - t0, True
+        to = True
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    to = to or p.returncode == -signal.SIGXCPU or cpu > timeout
+    return p.returncode, err.decode("utf-8", "replace"), time.perf_counter() - t0, to, cpu
 
 
 _ARGS = None
@@ -175,9 +196,9 @@ def one(index: int) -> dict:
         folder = Path(tmp)
         path = write_mutant(folder, design, cat)
         for cmd in a.commands:
-            rc, err, secs, to = runner(argv_for(cmd, str(path)), a.timeout, a.mem_mb)
+            rc, err, secs, to, cpu = runner(argv_for(cmd, str(path)), a.timeout, a.mem_mb, a.wall)
             kind = classify(rc, err, to)
-            out["runs"][cmd] = {"kind": kind, "rc": rc, "secs": round(secs, 3),
+            out["runs"][cmd] = {"kind": kind, "rc": rc, "secs": round(secs, 3), "cpu": round(cpu, 3),
                                 "err": err.strip().splitlines()[-1][:300] if err.strip() else ""}
         if any(r["kind"] in FAIL for r in out["runs"].values()) and a.keep:
             dest = Path(a.keep) / f"m{index:06d}"
@@ -194,13 +215,14 @@ def main(argv=None) -> int:
     ap.add_argument("-j", type=int, default=2, help="worker processes")
     ap.add_argument("--seed", type=int, default=20, help="base seed (mutant i is random.Random(f'{seed}:{i}'))")
     ap.add_argument("--start", type=int, default=0, help="first mutant index")
-    ap.add_argument("--timeout", type=float, default=20.0, help="deadline per run [s]")
+    ap.add_argument("--timeout", type=float, default=20.0, help="deadline per run [s of CPU time]")
+    ap.add_argument("--wall", type=float, default=200.0, help="wall-clock backstop per run [s]")
     ap.add_argument("--mem-mb", type=int, default=2048, help="address-space cap per run [MiB]")
     ap.add_argument("--mode", choices=("fork", "spawn"), default="fork")
     ap.add_argument("--commands", default=",".join(COMMANDS))
     ap.add_argument("--keep", default="fuzz-failures", help="folder for failing mutants ('' to keep none)")
-    ap.add_argument("--ratio", type=float, default=5.0, help="render/report slower than validate by more than "
-                    "this factor (and by more than 1 s) counts as slow")
+    ap.add_argument("--ratio", type=float, default=5.0, help="render/report using more CPU than validate by more "
+                    "than this factor (and by more than 1 s) counts as slow")
     ap.add_argument("--json", help="write every mutant's result to this JSON-lines file")
     args = ap.parse_args(argv)
     args.commands = [c for c in args.commands.split(",") if c]
@@ -210,6 +232,8 @@ def main(argv=None) -> int:
     counts: collections.Counter = collections.Counter()
     per_cmd: dict[str, collections.Counter] = {c: collections.Counter() for c in args.commands}
     fails, slow = [], []
+    cpu_max: dict[str, float] = {}
+    wall_max: dict[str, float] = {}
     t0 = time.time()
     log = open(args.json, "w") if args.json else None
     tty = sys.stderr.isatty()
@@ -220,13 +244,15 @@ def main(argv=None) -> int:
             for cmd, r in res["runs"].items():
                 counts[r["kind"]] += 1
                 per_cmd[cmd][r["kind"]] += 1
+                cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r["cpu"])
+                wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
                 if r["kind"] in FAIL:
                     fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
             v = res["runs"].get("validate")
             for cmd in ("render", "report"):
                 r = res["runs"].get(cmd)
-                if v and r and r["kind"].startswith("exit") and r["secs"] > args.ratio * v["secs"] + 1.0:
-                    slow.append((res["index"], cmd, r["secs"], v["secs"]))
+                if v and r and r["kind"].startswith("exit") and r["cpu"] > args.ratio * v["cpu"] + 1.0:
+                    slow.append((res["index"], cmd, r["cpu"], v["cpu"]))
             if tty and (k % 10 == 0 or k == args.n):
                 print(f"\r{k}/{args.n} mutants, {time.time() - t0:,.0f} s, failures {len(fails)}", end="",
                       file=sys.stderr, flush=True)
@@ -236,18 +262,19 @@ def main(argv=None) -> int:
         log.close()
     wall = time.time() - t0
     print(f"rackforge fuzz: {args.n} mutants (indexes {args.start}..{args.start + args.n - 1}), base seed "
-          f"{args.seed}, mode {args.mode}, {args.j} workers, deadline {args.timeout:g} s, cap {args.mem_mb} MiB, "
-          f"{wall:,.0f} s")
+          f"{args.seed}, mode {args.mode}, {args.j} workers, deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
+          f"cap {args.mem_mb} MiB, {wall:,.0f} s")
     print("runs:", dict(sorted(counts.items())))
     for cmd, c in per_cmd.items():
-        print(f"  {cmd:<9}", dict(sorted(c.items())))
+        print(f"  {cmd:<9}", dict(sorted(c.items())), f"max {cpu_max.get(cmd, 0):.1f} s CPU, "
+              f"{wall_max.get(cmd, 0):.1f} s wall")
     print(f"tracebacks {counts['traceback']}  internal errors {counts['internal']}  over deadline "
           f"{counts['timeout']}  out of memory {counts['oom']}  render/report > {args.ratio:g}x validate + 1 s: "
           f"{len(slow)}")
     for f in fails[:40]:
         print(f"  FAIL mutant {f[0]} {f[1]}: {f[2]}: {f[3]}  [{f[4]}; {' | '.join(f[5])[:300]}]")
     for s in slow[:10]:
-        print(f"  SLOW mutant {s[0]} {s[1]}: {s[2]:.2f} s vs validate {s[3]:.2f} s")
+        print(f"  SLOW mutant {s[0]} {s[1]}: {s[2]:.2f} s CPU vs validate {s[3]:.2f} s")
     return 1 if fails or slow else 0
 
 
