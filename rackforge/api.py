@@ -19,9 +19,12 @@ def analyze(path: str, options: Options | None = None, **kw: Any) -> dict[str, A
     options = options or Options(**kw)
     ld = load_design(path, catalogs=options.catalogs, generation=options.generation)
     if ld.design is None:
-        msgs = "; ".join(p.message for p in ld.problems[:3])
-        raise ValueError(f"the design does not match the schema ({msgs}); run 'rackforge validate' for details")
+        raise UnusableDesign(ld.unusable("it cannot be analysed"))
     return analyze_summary(Context(ld, options))
 
 
-__all__ = ["validate", "analyze", "load_design", "Options", "Result", "LoadedDesign", "run_rules"]
+class UnusableDesign(ValueError):
+    """The design does not match the schema or is too large to check (RF910): nothing to analyse."""
+
+
+__all__ = ["validate", "analyze", "UnusableDesign", "load_design", "Options", "Result", "LoadedDesign", "run_rules"]

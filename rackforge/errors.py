@@ -30,3 +30,18 @@ class InputError(Exception):
         if self.hint:
             s += f"\n  hint: {self.hint}"
         return s
+
+
+class InternalError(Exception):
+    """A bug in rackforge met while checking a design (a rule or an analysis raised): exit code 3.
+
+    ``where`` names the rule or stage ("rule RF105 (mount-wider-than-frame)"), ``file`` the design. The CLI
+    prints one line asking for a report instead of a traceback (``--debug`` or ``RACKFORGE_DEBUG=1`` show it).
+    """
+
+    exit_code = 3
+
+    def __init__(self, where: str, *, file: str | None = None) -> None:
+        super().__init__(where)
+        self.where = where
+        self.file = file

@@ -186,9 +186,11 @@ def test_output_is_atomic(tmp_path, capsys, gb200, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(fio.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(SystemExit) as exc:   # one line and exit 2, no traceback
         main(["validate", "-f", "json", "-o", str(out), "seeds/gb200-nvl72.json"])
     monkeypatch.setattr(fio.os, "replace", real)
+    assert exc.value.code == 2
+    assert "rackforge: error: disk full" in capsys.readouterr().err
     assert out.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 

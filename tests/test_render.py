@@ -330,10 +330,11 @@ def test_report_groups_findings_by_area(write_design, gb200, tmp_path, capsys):
     next(m for m in mounts_ if m["id"] == "st1")["part"] = "NOPE"
     p = write_design(gb200)
     s = section(report_of(p, tmp_path, capsys), "findings")
-    assert "Input, schema and references (1)" in s and "Physical (1)" in s
+    # RF002 and the RF030 note saying which areas it kept from running
+    assert "Input, schema and references (2)" in s and "Physical (1)" in s
     assert s.index("Input, schema") < s.index("Physical")
     assert re.search(rf"{re.escape(str(p))}:\d+:\d+", s)           # file:line:col
-    assert "RF101" in s and "RF002" in s and 'data-sev="error"' in s
+    assert "RF101" in s and "RF002" in s and "RF030" in s and 'data-sev="error"' in s
 
 
 def test_hall_report_stays_small(write_design, gb200, tmp_path, capsys):

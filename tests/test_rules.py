@@ -33,7 +33,7 @@ def test_names_unique():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.code)
-def test_rule_triggers_and_is_silent(case, write_design):
+def test_rule_triggers_and_is_silent(case, write_design, monkeypatch):
     seed = load_seed(case.seed)
     clean = validate(str(write_design(seed)), Options(select=(case.code,)))
     assert [f for f in clean.findings if f.code == case.code] == [], "rule fires on the unmutated seed"
@@ -42,6 +42,8 @@ def test_rule_triggers_and_is_silent(case, write_design):
     if case.catalog is not None:
         write_design(case.catalog, name="extra.json")
         bad.setdefault("catalogs", []).append("extra.json")
+    for k, v in (case.env or {}).items():
+        monkeypatch.setenv(k, v)
     res = validate(str(write_design(bad)), Options(select=(case.code, *case.also)))
     hits = [f for f in res.findings if f.code == case.code]
     assert hits, f"{case.code} did not fire"

@@ -5,11 +5,14 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 from pathlib import Path
+from typing import Optional
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+REPORT_URL = "https://github.com/rackforge/rackforge/issues"
 
 # One module per command in rackforge/cli/commands/, each with register(app). Add a command: a module + a name here.
 COMMANDS = ["validate", "analyze", "rules", "schema", "generations", "render", "report", "matrix", "diff", "bom", "expand",
@@ -23,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"rackforge {__version__}")
         raise SystemExit(0)
+    debug = bool(os.environ.get("RACKFORGE_DEBUG"))
+    if args[:1] == ["--debug"]:
+        debug, args = True, args[1:]
     app = build_app()
     from rackforge.errors import InputError
 
@@ -33,6 +39,37 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as exc:  # an input or output problem no command caught: one message, exit 2
         print(exc.render(), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+    except OSError as exc:  # the system refused a read or write (disk full, permission): not a bug
+        if debug:
+            raise
+        print(f"rackforge: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""),
+              file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    except Exception as exc:  # a bug: one line, not a traceback (unless asked for)
+        if debug:
+            raise
+        print(internal_error_text(exc, args), file=sys.stderr)
+        raise SystemExit(EXIT_INTERNAL)
+
+
+def internal_error_text(exc: BaseException, args: list[str]) -> str:
+    """The one line a user sees when rackforge itself fails: where (rule or command), which file, what, and how
+    to report it. Exit code 3 (:data:`EXIT_INTERNAL`), distinct from findings (1) and bad input (2)."""
+    from rackforge.errors import InternalError
+
+    command = next((a for a in args if not a.startswith("-")), "?")
+    where, file, cause = f"command {command!r}", None, exc
+    if isinstance(exc, InternalError):
+        where, file = f"{exc.where} during {command!r}", exc.file
+        cause = exc.__cause__ or exc
+    if file is None:
+        file = next((a for a in args[1:] if a == "-" or (not a.startswith("-") and Path(a).is_file())), None)
+    what = f"{type(cause).__name__}: {cause}".strip()
+    if len(what) > 200:
+        what = what[:197] + "..."
+    return (f"rackforge: internal error in {where}" + (f" on {file}" if file else "") + f": {what}. This is a "
+            f"bug in rackforge, not a finding about the design: please report it at {REPORT_URL} with the "
+            "design file (run again with --debug before the command, or RACKFORGE_DEBUG=1, for the traceback).")
 
 
 DESIGN_MARK = re.compile(r'(?m)^\s*\{?\s*"?rackforge"?\s*:')
@@ -78,7 +115,20 @@ def build_app():
                       context_settings={"help_option_names": ["-h", "--help"]})
 
     @app.callback()
-    def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.")):
+    def _root(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit."),
+              debug: bool = typer.Option(False, "--debug", help="Show the traceback of an internal error "
+                                         "(also RACKFORGE_DEBUG=1) instead of the one-line report."),
+              max_elements: Optional[int] = typer.Option(None, "--max-elements", min=0, help="Largest design "
+                                                         "checked, in mounts, ports and links per rack instance "
+                                                         "(default 3,000,000; 0: no limit; also "
+                                                         "RACKFORGE_MAX_ELEMENTS)."),
+              time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0, help="Seconds of checking "
+                                                         "after which the remaining rules are skipped (default "
+                                                         "300; 0: no limit; also RACKFORGE_TIME_LIMIT).")):
+        if max_elements is not None:
+            os.environ["RACKFORGE_MAX_ELEMENTS"] = str(max_elements)
+        if time_limit is not None:
+            os.environ["RACKFORGE_TIME_LIMIT"] = repr(float(time_limit))
         if version:
             from rackforge._version import __version__
 
@@ -117,9 +167,7 @@ def load_design_or_exit(path: str, opts, purpose: str):
     except InputError as exc:
         fail_input(exc)
     if ld.design is None:
-        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
-        print(f"{ld.doc.path}: error: the design does not match the schema, so {purpose}: {msgs}; run "
-              "'rackforge validate' for details", file=sys.stderr)
+        print(ld.unusable(purpose), file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS)
     return ld
 

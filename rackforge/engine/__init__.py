@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -15,7 +16,10 @@ from rackforge.model.catalog import (
     resolve_catalog_path, resolve_generation,
 )
 from rackforge.io.document import Document, load_document
-from rackforge.errors import InputError
+from rackforge.errors import InputError, InternalError
+from rackforge.engine.limits import (
+    TOO_LARGE_HINT, Progress, design_elements, max_elements, time_limit, too_large_message,
+)
 from rackforge.model.findings import Finding, Severity
 from rackforge.model.resolved import Resolved, resolve
 from rackforge.rules import Hit, Rule, all_rules, matches
@@ -68,6 +72,17 @@ class LoadedDesign:
     resolved: Resolved | None = None
     generation: ResolvedGeneration | None = None
     generation_id: str | None = None
+    elements: int = 0                          # mounts, ports and links per rack instance (engine.limits)
+
+    def unusable(self, purpose: str) -> str:
+        """The one-line error of a command that needs a checked design when this one has none (``design`` is
+        None): too large (RF910), or not matching the schema; ``purpose`` says what cannot be done."""
+        big = next((p for p in self.problems if p.code == "RF910"), None)
+        if big is not None:
+            return f"{self.doc.path}: error: {big.message}, so {purpose} (RF910)\n  hint: {big.hint}"
+        msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in self.problems[:3])
+        return (f"{self.doc.path}: error: the design does not match the schema, so {purpose}: {msgs}; run "
+                "'rackforge validate' for details")
 
 
 def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | None = None) -> LoadedDesign:
@@ -109,6 +124,13 @@ def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | No
         problems.extend(validation_problems(exc, doc))
         return LoadedDesign(doc, None, catalog, problems)
     ld = LoadedDesign(doc, design, catalog, problems)
+    ld.elements, racks = design_elements(design, catalog)
+    limit = max_elements()
+    if limit and ld.elements > limit:  # refused before any model is built (RF910): no command runs for minutes
+        problems.append(Problem("RF910", too_large_message(ld.elements, racks, limit), doc, doc.path, "",
+                                hint=TOO_LARGE_HINT))
+        ld.design = None
+        return ld
     ld.resolved = resolve(design, catalog)
     gid = generation or design.generation
     ld.generation_id = gid
@@ -188,32 +210,56 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
         return not (options.ignore and matches(code, options.ignore))
 
     for pr in [*ld.catalog.problems, *ld.problems]:
-        r = rules.get(pr.code)
-        if r and selected(pr.code):
+        r = rules.get(pr.code) or rules["RF001"]   # a load problem is never dropped for want of its rule
+        if selected(r.code):
             findings.append(_finding(r, Hit(pr.pointer, pr.message, pr.hint, None, pr.file), pr.doc or ld.doc))
     if ld.design is None:
         return _located(findings, ld)
     ctx = ctx if ctx is not None else Context(ld, options)
     blocked: dict[str, Finding] = {}  # area digit -> the first integrity finding that makes its model meaningless
     skipped: dict[str, int] = {}      # area digit -> rules not run
-    for code, r in rules.items():
-        if r.check is None or not selected(code):
+    todo = [(code, r) for code, r in rules.items() if r.check is not None and selected(code)
+            and not (r.needs_generation and ctx.gen is None)]
+    limit_s = time_limit()
+    t0 = time.monotonic()
+    progress = Progress(f"checking {Path(ld.doc.path).name}", len(todo), ld.elements)
+    for k, (code, r) in enumerate(todo):
+        area = code[2]
+        if area in blocked or (code in _READS_MODELS and ("2" in blocked or "3" in blocked)):
+            skipped[area] = skipped.get(area, 0) + 1
             continue
-        if r.needs_generation and ctx.gen is None:
-            continue
-        if code[2] in blocked:
-            skipped[code[2]] = skipped.get(code[2], 0) + 1
-            continue
-        for hit in r.check(ctx):
+        progress.step(k, code)
+        if limit_s and time.monotonic() - t0 > limit_s and "RF911" in rules:
+            left = [c for c, _ in todo[k:]]
+            findings.append(_finding(rules["RF911"], Hit("", f"the time limit of {limit_s:g} s was reached after "
+                                                         f"{k} of {len(todo)} rules; not run: {', '.join(left)}",
+                                                         "raise it with RACKFORGE_TIME_LIMIT=S or 'rackforge "
+                                                         "--time-limit S COMMAND ...' (0: no limit), or check "
+                                                         "fewer rules with --select"), ld.doc))
+            break
+        for hit in _checked(r, ctx, ld):
             f = _finding(r, hit, ld.doc)
             findings.append(f)
             if f.code in _INTEGRITY and f.severity == Severity.ERROR:
-                for area in areas_broken_by(f.code, f.pointer):
-                    blocked.setdefault(area, f)
+                for a in areas_broken_by(f.code, f.pointer):
+                    blocked.setdefault(a, f)
+    progress.close()
+    skipped = {a: n for a, n in skipped.items() if a in blocked}
     if skipped and "RF030" in rules and selected("RF030"):
         findings.extend(_skip_notes(rules["RF030"], blocked, skipped, ld.doc))
     findings = apply_waivers(findings, ctx, rules, selected, options.today)
     return _located(findings, ld)
+
+
+def _checked(r: Rule, ctx: Context, ld: LoadedDesign) -> list[Hit]:
+    """The rule's hits; a rule (or an analysis it reads) that raises becomes an :class:`InternalError` naming
+    the rule and the design, which the CLI reports in one line (exit 3) instead of a traceback."""
+    try:
+        return list(r.check(ctx))
+    except (InputError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"rule {r.code} ({r.name})", file=ld.doc.path) from exc
 
 
 # An unknown part, a duplicate id, a dangling reference or a part of the wrong kind can make a model meaningless
@@ -263,6 +309,9 @@ def _skip_notes(r: Rule, blocked: dict[str, Finding], skipped: dict[str, int], d
                                    f"makes the {what} model meaningless ({f.message})",
                                    f"fix the {f.code} error and validate again"), doc))
     return out
+
+_READS_MODELS = frozenset({"RF912"})   # meta rules that read the power and cooling models
+
 
 
 def _finding(r: Rule, hit: Hit, doc: Document) -> Finding:

@@ -141,6 +141,7 @@ class LoopResult:
     branches: list[BranchInfo]
     solved: bool = False
     why_not: str | None = None
+    failure: str | None = None   # the solver failed (not an input gap): RF912
     solver: str | None = None
     props: Any = None
     t_loop_c: float = float("nan")
@@ -249,6 +250,8 @@ def _sort_margin(v):
 
 def analyze(ctx) -> CoolingResult:
     """Lower and solve the design's cooling (``ctx.cooling``)."""
+    from rackforge.solvers.coolant import CoolantRangeError
+
     res = CoolingResult()
     site = ctx.design.site
     for rdef in ctx.r.defs:
@@ -257,7 +260,12 @@ def analyze(ctx) -> CoolingResult:
         loops = _lower_loops(ctx, rdef, res)
         for lr in loops:
             if lr.solved is False and lr.why_not is None:
-                _solve_loop(ctx, lr)
+                try:
+                    _solve_loop(ctx, lr)
+                except CoolantRangeError as exc:  # RF912 reports it; the loop's checks are skipped
+                    lr.solved = False
+                    lr.failure = lr.why_not = (f"the loop's state leaves the coolant's property range, so it was not "
+                                               f"solved ({exc})")
         res.loops.extend(loops)
         res.racks.append(_rack_air(ctx, rdef, loops, site))
     return res

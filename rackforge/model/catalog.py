@@ -89,7 +89,8 @@ def validation_problems(exc, doc: Document, prefix_loc=()) -> list[Problem]:
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(prefix_loc) + tuple(err["loc"])
-        out.append(Problem("RF001", schema_message(err), doc, doc.path, pointer_from_loc(_clean_loc(loc, doc.data))))
+        code = "RF008" if err.get("type") == "plausibility" else "RF001"
+        out.append(Problem(code, schema_message(err), doc, doc.path, pointer_from_loc(_clean_loc(loc, doc.data))))
     return out
 
 
@@ -133,7 +134,7 @@ def schema_message(err: dict) -> str:
         return f"missing required field {field_name!r}"
     if typ == "extra_forbidden":
         return f"unknown field {field_name!r}"
-    if typ in ("quantity", "quantity_range"):
+    if typ in ("quantity", "quantity_range", "plausibility"):
         return f"{field_name}: {err.get('ctx', {}).get('msg', msg)}"
     if typ == "union_tag_invalid":
         ctx = err.get("ctx", {})

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from rackforge.model.schema.catalog import MOUNTABLE_KINDS
+
 IT_KINDS = {"compute_tray", "switch_tray", "switch"}
 LEVELS = ("idle", "typical", "max", "peak")  # operating points of a part's power figures
 
@@ -132,6 +134,11 @@ def resolve(design: Any, catalog: Any) -> Resolved:
         by_id: dict[str, MountInfo] = {}
         for i, m in enumerate(body.mounts):
             part = catalog.get(m.part)
+            if part is not None and part.kind not in MOUNTABLE_KINDS:
+                # a cable, PSU or transceiver used as a mount: RF006 reports it (reading the catalog); every
+                # other rule and model sees no part here, as for an unknown one, instead of reading figures
+                # (height, standard, ports) that kind does not have
+                part = None
             mi = MountInfo(m, part, f"{ptr}/mounts/{i}")
             if part is not None and m.u is not None and pitch and hasattr(part, "height"):
                 n = slots_for(float(part.height), pitch)

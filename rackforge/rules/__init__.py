@@ -29,6 +29,7 @@ RULE_MODULES = (
     "rackforge.rules.cooling",
     "rackforge.rules.air",
     "rackforge.rules.supply_chain",
+    "rackforge.rules.limits",
 )
 
 

@@ -26,6 +26,25 @@ def _rf001(ctx):
     return ()
 
 
+@rule("RF008", "implausible-value", "error", "A value is beyond any plausible magnitude for a data-center design "
+      "(a 1e30 W tray, a count of 10^9, a list of a million entries, an infinite number).", check=False)
+def _rf008(ctx):
+    """
+    **What**: a quantity, count, list or plain number in a design, catalog or generation file lies outside the
+    plausibility envelope of its kind: powers above 10 GW, lengths above 100 km, temperatures below -100 degC
+    or above 1000 degC, infinite values, integers above 100,000 (4,096 inside a catalog part), lists longer
+    than that. The message names the bound and why it is there.
+
+    **Why**: such a value is a typo (an exponent, a unit prefix, a pasted number) and never a design. Left in,
+    it makes the models meaningless and can make a solver, a layout or a drawing run or allocate without end;
+    refusing it on load keeps every command fast and its output honest.
+
+    **Fix**: correct the number or its unit. The bounds are far beyond any real rack, hall or campus; if a
+    real value does exceed one, report it so the envelope can be widened.
+    """
+    return ()
+
+
 def _pn_refs(ctx) -> Iterator[tuple[str, str, set[str] | None, str]]:
     """(pn, pointer, allowed kinds, what) for every part number the design names."""
     d = ctx.design

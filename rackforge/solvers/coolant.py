@@ -167,5 +167,9 @@ def coolant_properties(name, t_k, p_pa=2.0e5):
     try:
         rho, cp, mu, k = (PropsSI(key, "T", float(t_k), "P", float(p_pa), fluid) for key in ("D", "C", "V", "L"))
     except Exception as exc:  # CoolProp raises ValueError or RuntimeError
-        raise ValueError(f"coolant {name!r} ({fluid}) at T={t_k} K, p={p_pa} Pa: {exc}") from exc
+        raise CoolantRangeError(f"coolant {name!r} ({fluid}) at T={t_k} K, p={p_pa} Pa: {exc}") from exc
     return CoolantProperties(float(rho), float(cp), float(mu), float(k), fluid)
+
+
+class CoolantRangeError(ValueError):
+    """A coolant state outside the property library's range (a loop driven to 500 K by absurd heat)."""

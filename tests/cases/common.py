@@ -19,6 +19,7 @@ class Case:
     note: str = ""
     also: tuple = ()  # other rules to run with it (a waiver is judged only when its rule runs)
     catalog: dict | None = None  # an extra catalog written beside the design and named in its 'catalogs'
+    env: dict | None = None  # environment variables set for the mutated run only (limits: RF911)
 
 
 DEEP_SWITCH = {"catalog": "test-extra", "parts": [{

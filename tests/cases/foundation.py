@@ -1,6 +1,20 @@
 """Cases for RF0xx, RF1xx, RF200 and RF9xx."""
 from tests.cases.common import DEEP_SWITCH, Case, G, H, _mount, _t  # noqa: F401
 
+def _hot_ct() -> dict:
+    """The GB200 compute tray with its cold plates repeated 1,000 times (2,000 entries, under the 4,096 bound)."""
+    import copy
+    from pathlib import Path
+
+    import yaml
+
+    parts = yaml.safe_load((Path(__file__).resolve().parents[2] / "catalogs/parts/gb200-nvl72.yaml").read_text())
+    ct = copy.deepcopy(next(p for p in parts["parts"] if p["pn"] == "GB200-NVL72-CT"))
+    ct["pn"] = "HOT-CT"
+    ct["liquid"]["cold_plates"] = ct["liquid"]["cold_plates"][:2] * 1000
+    return {"catalog": "test-hot", "parts": [ct]}
+
+
 CASES: list[Case] = [
     Case("RF001", G, lambda d: d["site"].__setitem__("altitude", 100), "/site/altitude", "bare number"),
     Case("RF002", G, lambda d: _mount(d, "ct01").__setitem__("part", "GB200-NVL72-CX"), "/templates/nvl72/mounts"),
@@ -14,6 +28,13 @@ CASES: list[Case] = [
     Case("RF030", G, lambda d: _mount(d, "ps1").__setitem__("feed", "C"), "/templates/nvl72/mounts",
          "a dangling feed skips only power", also=("RF004", "RF2", "RF3")),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
+    Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
+    Case("RF910", G, lambda d: d.__setitem__("rows", [{"id": "big", "template": "nvl72", "count": 100000}]), "",
+         "a row of 100,000 NVL72 racks: 287 M elements"),
+    Case("RF912", G, lambda d: _mount(d, "ct01").__setitem__("part", "HOT-CT"), "/templates/nvl72/cooling/loops/0",
+         "a tray with 2,000 cold plates drives the loop past the coolant data's 100 degC", catalog=_hot_ct()),
+    Case("RF911", G, lambda d: None, "", "any design, with a time limit of 1 ns", also=("RF101",),
+         env={"RACKFORGE_TIME_LIMIT": "1e-9"}),
     Case("RF101", G, lambda d: _mount(d, "ct02").__setitem__("u", _mount(d, "ct01")["u"]), "/templates/nvl72/mounts"),
     Case("RF102", G, lambda d: _mount(d, "mg2").__setitem__("u", 49), "/templates/nvl72/mounts"),
     Case("RF103", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(

@@ -25,7 +25,7 @@ def analyze(
     import json
 
     from rackforge.engine import Options
-    from rackforge.api import analyze as run
+    from rackforge.api import UnusableDesign, analyze as run
     from rackforge.errors import InputError
 
     if fmt not in ("json", "text"):
@@ -35,8 +35,8 @@ def analyze(
                                  operating_point=operating_point))
     except InputError as exc:
         fail_input(exc)
-    except ValueError as exc:  # design with schema errors
-        print(f"{path}: error: {exc}", file=sys.stderr)
+    except UnusableDesign as exc:  # schema errors, or too large (any other ValueError is a bug: not hidden)
+        print(str(exc), file=sys.stderr)
         raise typer.Exit(EXIT_FINDINGS)
     if fmt == "json":
         emit(json.dumps(data, indent=2) + "\n", output)

@@ -111,9 +111,7 @@ def _build(paths, generation, catalog, operating_point):
         except InputError as exc:
             fail_input(exc)
         if ld.design is None:
-            msgs = "; ".join(f"{p.message} (at {p.pointer or '/'})" for p in ld.problems[:3])
-            print(f"{ld.doc.path}: error: the design does not match the schema, so it has no BOM: {msgs}; run "
-                  "'rackforge validate' for details", file=sys.stderr)
+            print(ld.unusable("it has no BOM"), file=sys.stderr)
             raise typer.Exit(EXIT_FINDINGS)
         boms.append(B.build(Context(ld, opts)))
     if not boms:

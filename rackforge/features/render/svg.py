@@ -240,12 +240,18 @@ class _Writer:
                  **{"class": cls}) + f"{tr}>{escape(s)}</text>")
 
 
+#: slots drawn above a frame's top for mounts that run past it (in red); mounts higher still are left out
+OVER_SLOTS = 12
+
+
 def _column_geometry(col: Column, face: str) -> dict:
     d = col.rdef
     frame = d.frame
     pitch = float(frame.slot) if frame is not None else RU_M
     slots = frame.slots if frame is not None else 0
-    top_slot = max([slots] + [mi.hi for mi in d.mounts if mi.hi is not None])
+    # mounts above the frame (RF102) are drawn up to OVER_SLOTS slots above its top, never more: the drawing's
+    # size is bounded by the frame, not by a mount's position (a mount at u 1e5 must not draw 1e5 slots)
+    top_slot = min(max([slots] + [mi.hi for mi in d.mounts if mi.hi is not None]), max(slots, 1) + OVER_SLOTS)
     std = frame.standard if frame is not None else "eia19"
     inner = WIDTH_M.get(std, WIDTH_M["eia19"]) * PX_PER_M
     n_bus = len(d.body.power.busbars) if face == "rear" else 0
@@ -315,8 +321,8 @@ def _draw_column(w: _Writer, ctx, col: Column, g: dict, x0: float, body_h: float
     # slot scale and free slots
     used = set()
     for mi in d.mounts:
-        if mi.lo is not None:
-            used.update(range(mi.lo, mi.hi + 1))
+        if mi.lo is not None and mi.lo <= top_slot:
+            used.update(range(mi.lo, min(mi.hi, top_slot) + 1))
     w.text(x0 + SCALE_W - 5, ytop(top_slot) - 8, _pitch_name(g["pitch"]), size=9, anchor="end", fill="#444444")
     w.text(fx + 4, ytop(top_slot) - 8, _fit(f"{g['slots']} \u00d7 {g['pitch'] * 1000:.2f} mm {_pitch_name(g['pitch'])}"
                                           f", {g['std']}, {face}", g["width"] - SCALE_W, 9), size=9, fill="#444444")
@@ -351,6 +357,9 @@ def _draw_column(w: _Writer, ctx, col: Column, g: dict, x0: float, body_h: float
         if mi.lo is None and not (mi.part is None and mi.m.u is not None):
             continue
         lo, hi = (mi.lo, mi.hi) if mi.lo is not None else (mi.m.u, mi.m.u)
+        if lo > top_slot:   # far above the frame (RF102 reports it): not drawn
+            continue
+        hi = min(hi, top_slot)
         mine = mi.m.face == face
         other_face |= not mine
         kinds.append(mi.kind)

@@ -508,3 +508,16 @@ class CatalogFile(Model):
     catalog: str = Field(description="Catalog name, e.g. 'rackforge-default' or a vendor's.")
     version: str | None = None
     parts: list[Part] = Field(default_factory=list)
+
+
+def _bound_part_counts() -> None:
+    """Every catalog model (not the file itself) holds at most PLAUSIBLE_PART_COUNT of anything (RF008)."""
+    from rackforge.model.schema.common import PLAUSIBLE_PART_COUNT
+
+    for obj in list(globals().values()):
+        if isinstance(obj, type) and issubclass(obj, Model) and obj.__module__ == __name__ and obj is not CatalogFile:
+            obj.plausible_count = PLAUSIBLE_PART_COUNT
+            obj.plausible_reason = "no catalog part holds more ports, plates, PSUs, slots or entries"
+
+
+_bound_part_counts()
