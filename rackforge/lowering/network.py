@@ -168,7 +168,7 @@ def make_source(ptr: str, what: str, item, catalog, ffs: FormFactors) -> Source:
         if x is None or x.kind != "transceiver":
             continue
         setattr(s, f"x{end}", transceiver_code(x))
-        setattr(s, f"xspeed_{end}", float(x.speed))
+        setattr(s, f"xspeed_{end}", float(x.speed) / max(int(getattr(x, "channels", 1) or 1), 1))
         setattr(s, f"conn_{end}", ffs.code(x.form_factor))
         s.reach_m = float(x.reach) if math.isnan(s.reach_m) else min(s.reach_m, float(x.reach))
     return s

@@ -308,6 +308,8 @@ class Transceiver(PartBase):
     standard: str = Field(description="e.g. 2xSR4, DR8, 2xFR4.")
     reach: PosLength
     power: Power
+    channels: int = Field(default=1, ge=1, le=8, description="Ports one module serves: 2 for a twin-port OSFP "
+                          "(a 2x400G module is one part on two 400G ports); its speed is the sum.")
 
 
 class RackFrame(PartBase):
