@@ -673,6 +673,7 @@ class NetworkModel:
         self.n_dev = int(inst_nd.sum())
         self.n_ports = int(inst_np.sum())
         self._build_global()
+        self._geometry_params()
         self._design_links(cat)
         self._geometry()
 
@@ -754,6 +755,9 @@ class NetworkModel:
             ptr = f"/patterns/{i}"
             self.sources.append(make_source(ptr, pt.type, pt, cat, self.ffs))
             expand_pattern(space, pt, ptr, len(self.sources) - 1)
+        from rackforge.lowering import hall_fabric
+
+        hall_fabric.expand(self, space, cat, make_source)
         for dev, rail in space.device_rail.items():
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True
@@ -791,7 +795,7 @@ class NetworkModel:
         return int(self.port_base[i]) + p if p >= 0 else -1
 
     # -- geometry ---------------------------------------------------------------------------------------------
-    def _geometry(self) -> None:
+    def _geometry_params(self) -> None:
         site = self.ctx.design.site
         frames = [dn.rdef.frame for dn in self.defnets if dn.rdef.frame is not None]
         width = max((float(f.width) for f in frames), default=0.6)
@@ -810,10 +814,21 @@ class NetworkModel:
         row_ix = {r: i for i, r in enumerate(rows)}
         self.rack_row = np.array([row_ix[inst.row] for inst in self.racks], np.int64)
         self.rack_slot = np.array([inst.index for inst in self.racks], np.int64)
-        self.route_m = tgeo.link_route_lengths(
-            self.ports, self.links, self.device_rack, self.rack_row, self.rack_slot,
-            rack_width_m=self.rack_pitch_m, row_pitch_m=self.row_pitch_m, rack_depth_m=depth,
-            tray_height_m=h, unit_pitch_m=1.0, slack_per_end_m=self.slack_m)
+
+    def _geometry(self) -> None:
+        self.route_m = self._routes(self.ports, self.links)
+
+    def _routes(self, ports: PortTable, links: LinkTable) -> np.ndarray:
+        return tgeo.link_route_lengths(
+            ports, links, self.device_rack, self.rack_row, self.rack_slot,
+            rack_width_m=self.rack_pitch_m, row_pitch_m=self.row_pitch_m, rack_depth_m=self.rack_depth_m,
+            tray_height_m=self.tray_height_m, unit_pitch_m=1.0, slack_per_end_m=self.slack_m)
+
+    def route_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Route length [m] of links ``a``-``b`` (global port ids) before the link table exists."""
+        c = self.pcols
+        ports = PortTable(self.p_device, c["role"], c["ff"], c["speed"], c["lanes"], c["face"], c["z"])
+        return self._routes(ports, LinkTable(a, b))
 
     # -- names ------------------------------------------------------------------------------------------------
     def inst_of_port(self, p: int) -> int:

@@ -145,18 +145,19 @@ def plan_fabric(nodes: int, rails: int, nodes_per_su: int, leaf_ports: int, spin
                       nodes * rails, L * u, S * p * v)
 
 
-def rail_links(plan: FabricPlan, nic_ports, leaf_down_ports):
-    """Node NIC ``i`` to leaf ``i`` of its block in its SU.
+def rail_links(plan: FabricPlan, nic_ports, node_su, node_rank, leaf_down_ports):
+    """Node NIC ``i`` to the rail-``i`` leaf of its block in its SU.
 
-    Node ``k`` (input order) is in SU ``k div n`` with rank ``r = k mod n``; it hangs off block
-    ``b = r div d`` of its SU, port ``r mod d`` of the leaf of rail ``i``: leaf index
-    ``(su * R + i) * g + b``.
+    A node of SU ``su`` with rank ``r`` in it hangs off block ``b = r div d``, port ``r mod d`` of the leaf of
+    rail ``i``: leaf index ``(su * R + i) * g + b`` (leaves SU by SU, rail by rail, block by block).
 
     Parameters
     ----------
     plan : FabricPlan
     nic_ports : array_like of int, shape (N, R)
         Scale-out port ids per node (-1: absent, skipped).
+    node_su, node_rank : array_like of int, shape (N,)
+        SU of each node and its rank among the SU's nodes.
     leaf_down_ports : array_like of int, shape (L, >= d)
         Downlink port ids of each leaf, leaves in plan order.
 
@@ -167,12 +168,11 @@ def rail_links(plan: FabricPlan, nic_ports, leaf_down_ports):
     """
     nic = np.asarray(nic_ports, np.int64)
     down = np.asarray(leaf_down_ports, np.int64)
-    N, R = nic.shape
-    k = np.arange(N, dtype=np.int64)
-    su, r = k // plan.nodes_per_su, k % plan.nodes_per_su
+    su = np.asarray(node_su, np.int64)
+    r = np.asarray(node_rank, np.int64)
+    R = nic.shape[1]
     b, slot = r // plan.nodes_per_leaf, r % plan.nodes_per_leaf
-    rail = np.arange(R, dtype=np.int64)
-    leaf = (su[:, None] * R + rail[None, :]) * plan.leaves_per_rail_per_su + b[:, None]
+    leaf = (su[:, None] * R + np.arange(R, dtype=np.int64)[None, :]) * plan.leaves_per_rail_per_su + b[:, None]
     pb = down[leaf, slot[:, None]]
     keep = nic >= 0
     return nic[keep], pb[keep]

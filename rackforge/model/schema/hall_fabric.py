@@ -34,6 +34,9 @@ class FabricMedia(Model):
     transceivers: list[PartNumber] = Field(default_factory=list, max_length=2,
                                            description="Module at the lower-tier end and at the upper-tier end "
                                            "(one part for both when a single one is given; none for copper).")
+    stages: list[Literal["node_leaf", "leaf_spine", "spine_core"]] = Field(
+        default_factory=lambda: ["node_leaf", "leaf_spine", "spine_core"],
+        description="Fabric stages this option may serve (copper splitters only node-leaf, say).")
     cut_step: PosLength | None = Field(default=None, description="Cables are cut to the route length rounded up "
                                        "to a multiple of this (default: the catalog length, no cutting).")
 
