@@ -242,7 +242,7 @@ def expand(net, space, cat, make_source) -> None:
         need["core"] = (co_p, plan.cores, plan.sus * plan.spine_uplinks // plan.cores_per_group)
     for t, (mat, n, w) in need.items():
         if mat.shape[0] < n or (n and (mat[:, :w] < 0).any()):
-            net.problems.append(_hit(f"/hall_fabric/{t}", f"hall fabric: the {t} racks give {mat.shape[0]} "
+            lay.problems.append((f"/hall_fabric/{t}", f"hall fabric: the {t} racks give {mat.shape[0]} "
                                      f"switches with {mat.shape[1] if mat.size else 0} scale-out ports; the plan "
                                      f"needs {n} with {w}"))
             return
@@ -278,13 +278,14 @@ def expand(net, space, cat, make_source) -> None:
     # media by reach, per stage among the options that serve it
     opts = spec.media
     option = np.full(a.size, -1, np.int64)
+    unreached: list[np.ndarray] = []
     for sg in range(3):
         sel = np.flatnonzero(stage == sg)
         if sel.size == 0:
             continue
         ok = [k for k, o in enumerate(opts) if STAGES[sg] in (getattr(o, "stages", None) or STAGES)]
         if not ok:
-            net.problems.append(_hit("/hall_fabric/media", f"hall fabric: no media option serves the "
+            lay.problems.append(("/hall_fabric/media", f"hall fabric: no media option serves the "
                                      f"{STAGES[sg].replace('_', '-')} links"))
             return
         ml = np.array([float(opts[k].max_length) for k in ok])
@@ -292,8 +293,7 @@ def expand(net, space, cat, make_source) -> None:
         over = o >= len(ok)
         o = np.minimum(o, len(ok) - 1)   # beyond every option: the longest one; RF406 reports the reach
         option[sel] = np.asarray(ok)[o]
-        if over.any():
-            net.hall_unreached = getattr(net, "hall_unreached", 0) + int(over.sum())
+        unreached.append(sel[over])
     # cut lengths and sources: one per (option, cut length)
     cut = np.full(a.size, np.nan)
     for k, o in enumerate(opts):
@@ -325,8 +325,15 @@ def expand(net, space, cat, make_source) -> None:
     space.used[b] = True
     # rails of the leaves
     leaf_rail = (np.arange(plan.leaves) // plan.leaves_per_rail_per_su) % R
-    for dv, rl in zip(leaf_dev.tolist(), leaf_rail.tolist()):
+    leaf_grp = np.arange(plan.leaves) // (R * plan.leaves_per_rail_per_su) * plan.leaves_per_rail_per_su + \
+        np.arange(plan.leaves) % plan.leaves_per_rail_per_su
+    for dv, rl, gp in zip(leaf_dev.tolist(), leaf_rail.tolist(), leaf_grp.tolist()):
         space.device_rail[dv] = rl
+        space.tier_hint[dv] = 1
+        space.leaf_group[dv] = (1 << 40) + gp
+    for devs, t in ((sp_dev, 2), (co_dev if plan.tiers == 3 else np.zeros(0, np.int64), 3)):
+        for dv in devs.tolist():
+            space.tier_hint[dv] = t
     # BOM: cables per (part, cut), modules per part (a twin-port module per cage)
     lines: list[tuple[str, int, str, str, float | None]] = []
     for kk_i, kk in enumerate(uk.tolist()):
@@ -358,11 +365,6 @@ def expand(net, space, cat, make_source) -> None:
     by_option = {k: int((option == k).sum()) for k in range(len(opts)) if (option == k).any()}
     net.hall = dict(plan=plan, layout=lay, bom=lines, links_by_stage=by_stage, links_by_option=by_option,
                     leaf_dev=leaf_dev, spine_dev=sp_dev, core_dev=co_dev if plan.tiers == 3 else
-                    np.zeros(0, np.int64), node_dev=np.asarray(node_dev, np.int64), route_max_m=float(route.max())
+                    np.zeros(0, np.int64), node_dev=np.asarray(node_dev, np.int64), unreached=np.concatenate(unreached) if unreached else np.zeros(0, np.int64),
+                    link_offset=sum(x.size for x in net._a) + sum(x.size for x in space.out_a[:-1]), route_max_m=float(route.max())
                     if route.size else 0.0, failure=thf.failure_domains(plan, lay.spines_per_rack))
-
-
-def _hit(ptr: str, msg: str):
-    from rackforge.model.findings import Hit
-
-    return Hit(ptr, msg)

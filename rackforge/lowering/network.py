@@ -353,6 +353,8 @@ class Space:
         self.out_b: list[np.ndarray] = []
         self.out_src: list[np.ndarray] = []
         self.device_rail: dict[int, int] = {}
+        self.tier_hint: dict[int, int] = {}    # scale-out switch -> 1 leaf, 2 spine, 3 core (as a pattern laid it)
+        self.leaf_group: dict[int, int] = {}   # leaf -> rail group (leaves of one group serve the same nodes)
         self.report_empty = True
         self.unjudged: list[int] = []   # devices a failed pattern should have cabled
         self.failed: set[str] = set()   # types of the patterns that failed
@@ -522,6 +524,8 @@ def _rail(space, pt, ptr, src, nodes):
             rows.append(p)
             if devs:
                 space.device_rail[devs[0][0]] = i
+                space.tier_hint.setdefault(devs[0][0], 1)
+                space.leaf_group[devs[0][0]] = src * 65536 + g
     d = min(r.size for r in rows)
     need = int(np.bincount(group).max())
     if need > d:
@@ -555,6 +559,10 @@ def _leaf_spine(space, pt, ptr, src, leaves, spines):
         return
     a, b = tpat.leaf_spine_links(_padded(up, u), _padded(down, q), uplinks_per_leaf=u)
     space.add(a, b, src)
+    for items, t in ((leaves, 1), (spines, 2)):
+        for it in items:
+            for d, _ in space.devs(it, "main"):
+                space.tier_hint.setdefault(d, t)
 
 
 def _management(space, pt, ptr, src, devices, switches):
@@ -758,6 +766,7 @@ class NetworkModel:
         from rackforge.lowering import hall_fabric
 
         hall_fabric.expand(self, space, cat, make_source)
+        self.tier_hint, self.leaf_group = space.tier_hint, space.leaf_group
         for dev, rail in space.device_rail.items():
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True

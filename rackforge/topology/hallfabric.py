@@ -293,20 +293,23 @@ def failure_domains(plan: FabricPlan, spines_per_rack: int | None = None) -> dic
     Returns
     -------
     dict
-        ``leaf``, ``spine``, ``spine_group`` (and ``core_group`` in three tiers) fractions in [0, 1];
+        Fractions in [0, 1]: ``leaf`` (what its nodes keep), ``leaf_hall`` (the hall's node bandwidth left,
+        ``1 - 1 / L``), ``spine`` (what the leaves it serves keep), ``spine_hall`` (the hall's leaf-spine
+        bandwidth left), ``spine_group`` (hall), ``core_group`` (three tiers, hall);
         ``isolated_nodes_spine_group``: nodes cut off by one spine group.
     """
     R = plan.rails
-    out: dict = {"leaf": (R - 1) / R if R else 0.0}
+    out: dict = {"leaf": (R - 1) / R if R else 0.0, "leaf_hall": 1.0 - 1.0 / plan.leaves}
     m = plan.spines if spines_per_rack is None else max(1, min(int(spines_per_rack), plan.spines))
     if plan.tiers == 2:
         s = plan.spines
-        out["spine"] = (s - 1) / s
+        out["spine"] = out["spine_hall"] = (s - 1) / s
         out["spine_group"] = (s - m) / s
         out["isolated_nodes_spine_group"] = plan.nodes if m >= s else 0
     else:
         p = plan.spines_per_pod
         out["spine"] = (p - 1) / p
+        out["spine_hall"] = 1.0 - 1.0 / plan.spines
         out["spine_group"] = 1.0 - m / plan.spines
         out["isolated_nodes_spine_group"] = min(plan.nodes, (m // p) * plan.nodes_per_su)
         out["core_group"] = (p - 1) / p

@@ -82,6 +82,8 @@ class PortGroup(Model):
     count: int = Field(ge=1, le=4096)
     face: Face = "front"
     max_breakout: int = Field(default=1, ge=1, le=8)
+    per_cage: int = Field(default=1, ge=1, le=8, description="Logical ports per physical cage: 2 when the group "
+                          "is the 2 x 400G halves of twin-port OSFP cages (ports 2k and 2k+1 share cage k).")
 
 
 class Accelerators(Model):
