@@ -153,7 +153,9 @@ def one(path: str, with_baseline: bool) -> dict:
                switches=int(m.hall["plan"].switches) if m.hall else 0, tiers=m.hall["plan"].tiers if m.hall else 0,
                findings=sorted({f.code for f in findings}),
                bisection_tbps=net.bisection["bandwidth_bps"] / 1e12 if net.bisection else None,
-               maxrss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+               maxrss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+               cpu_s=resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+               load_avg=os.getloadavg()[0])
     if with_baseline and m.hall:
         out.update(baseline(net))
     return out
@@ -229,7 +231,8 @@ def run_family(name: str, with_baseline: bool) -> list[dict]:
             print(f"[{name}] {r['n_racks_compute']:>6,} compute racks ({r['racks']:,} with switch racks, "
                   f"{r['tiers']} tiers, {r['switches']:,} switches, {r['fabric_links']:,} fabric links, "
                   f"{r['links']:,} links in all): validate {r['validate_s']:.1f} s (load {r['load_s']:.1f}, "
-                  f"network {r['network_s']:.1f}, rules {r['rules_s']:.1f}), process wall {wall:.1f} s, "
+                  f"network {r['network_s']:.1f}, rules {r['rules_s']:.1f}), process wall {wall:.1f} s, process CPU "
+                  f"{r['cpu_s']:.1f} s (machine load {r['load_avg']:.1f}), "
                   f"peak RSS {r['maxrss_mib']:,.0f} MiB; bisection {r['bisection_tbps']:,.1f} Tb/s; "
                   f"findings {r['findings']}", flush=True)
             if "ratio" in r:

@@ -1207,6 +1207,22 @@ class NetworkResult:
             sj["articulation_points"] = int(sp["articulation_points"].size)
             sj["bridges"] = int(sp["bridges"].shape[0])
         out["scale_out"] = sj
+        hall = getattr(m, "hall", None)
+        if hall:
+            p = hall["plan"]
+            out["hall_fabric"] = {
+                "tiers": p.tiers, "scalable_units": p.sus, "rails": p.rails, "nodes": p.nodes,
+                "leaves_per_rail_per_su": p.leaves_per_rail_per_su, "nodes_per_leaf": p.nodes_per_leaf,
+                "uplinks_per_leaf": p.uplinks_per_leaf, "leaves": p.leaves, "spines": p.spines,
+                "spines_per_pod": p.spines_per_pod if p.tiers == 3 else None, "cores": p.cores,
+                "links_by_stage": hall["links_by_stage"],
+                "links_by_media_option": {str(k): v for k, v in hall["links_by_option"].items()},
+                "links_beyond_media": int(hall["unreached"].size),
+                "bandwidth_left_after_failure": {k: round(float(v), 6) for k, v in hall["failure"].items()
+                                                 if k != "isolated_nodes_spine_group"},
+                "nodes_cut_off_by_one_spine_group": int(hall["failure"]["isolated_nodes_spine_group"]),
+                "switch_racks": {t: len(v) for t, v in hall["layout"].tier_racks.items()},
+            }
         out["management"] = {"devices": int(self.devices["needs_mgmt"].sum()), "unmanaged": int(self.unmanaged.size)}
         return out
 
