@@ -20,9 +20,24 @@ def _n(k: int, what: str) -> str:
 
 
 def _by_mount(net, devs, describe, hint=None):
-    from rackforge.rules.network import _by_mount as bm
-
-    yield from bm(net, devs, describe, hint)
+    """One hit per mount among devices ``devs``: describe(first_device, count, n_racks) -> message."""
+    devs = np.asarray(devs, dtype=np.int64)
+    if devs.size == 0:
+        return
+    m = net.m
+    inst = m.inst_of_dev(devs)
+    dfn = m.inst_def[inst]
+    mount = np.empty(devs.size, np.int64)
+    for k in np.unique(dfn).tolist():
+        sel = dfn == k
+        mount[sel] = m.defnets[k].dev_mount[devs[sel] - m.dev_base[inst[sel]]]
+    key = dfn * (1 << 20) + mount
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    for j, (kk, f) in enumerate(zip(uniq.tolist(), first.tolist())):
+        sel = inv == j
+        n_racks = int(np.unique(inst[sel]).size)
+        dn = m.defnets[kk >> 20]
+        yield Hit(dn.rdef.mounts[kk & ((1 << 20) - 1)].ptr, describe(int(devs[f]), int(sel.sum()), n_racks), hint)
 
 
 def _hints(m) -> np.ndarray:
