@@ -16,7 +16,11 @@ _TIER = {1: "leaf", 2: "spine", 3: "core"}
 
 
 def _n(k: int, what: str) -> str:
-    return f"{k:,} {what}" + ("" if k == 1 else "s")
+    if k == 1:
+        return f"{k:,} {what}"
+    plural = {"switch": "switches", "leaf": "leaves"}
+    head, _, last = what.rpartition(" ")
+    return f"{k:,} {(head + ' ') if head else ''}{plural.get(last, last + 's')}"
 
 
 def _by_mount(net, devs, describe, hint=None):
