@@ -132,6 +132,10 @@ def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | No
         ld.design = None
         return ld
     ld.resolved = resolve(design, catalog)
+    if getattr(design, "hall_fabric", None) is not None:
+        from rackforge.lowering.hall_fabric import place
+
+        place(ld.resolved, catalog)
     gid = generation or design.generation
     ld.generation_id = gid
     if gid in catalog.generations:

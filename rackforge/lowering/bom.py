@@ -24,7 +24,8 @@ from in ``derived_from``):
   explicit links and of the fabric patterns as expanded by the network lowering (``ctx.network``, the
   expansion ``rackforge validate`` judges and ``rackforge expand`` writes out); transceivers at both ends of
   optical links (one named module means the same module at both ends; a breakout has one at the trunk and one
-  per leg).
+  per leg). The generated hall fabric (``hall_fabric``): cables per part and cut length (a 1x2 copper
+  splitter once per switch cage), one transceiver per NIC port and one twin-port module per switch cage.
 - Blanking panels: one 1-slot panel (``blanking_panel`` of the frame's standard or ``any``) per empty slot.
 - In-row CDUs (``loops[].cdu_part``): a whole CDU is bought, so the design group holds ``ceil(sum of the
   racks' cdu_share)`` of each part.
@@ -308,6 +309,7 @@ def build(ctx) -> DesignBom:
         groups.append(Group(d.key, len(d.instances), d.ptr, acc.done()))
     for lb in by_def.get(None, []):
         _add_links(shared, lb)
+    _add_hall_fabric(shared, ctx)
     for pn, uses in cdu_share.items():
         total = sum(s for s, _, _ in uses)
         n = max(1, math.ceil(total - 1e-9))
@@ -423,10 +425,22 @@ def _batches(scope, S, src, port_a, srcs) -> list[LinkBatch]:
         if legs == 0:
             continue
         x = S[s]
+        if x.what == "hall_fabric":
+            continue   # counted per cage and per cut length by _add_hall_fabric
         cables = legs if x.fanout <= 1 else int(np.unique(port_a[rows]).size)
         out.append(LinkBatch(scope, x.ptr, x.what, x.cable, tuple(x.transceivers), _len(x.length_override),
                              legs, cables))
     return out
+
+
+def _add_hall_fabric(acc: _Acc, ctx) -> None:
+    """The generated hall fabric's cables (per part and cut length; a 1x2 splitter once per switch cage) and
+    transceivers (a twin-port module once per switch cage), as the hall lowering counted them."""
+    hall = getattr(ctx.network.m, "hall", None)
+    if not hall:
+        return
+    for pn, n, ptr, why, length in hall["bom"]:
+        acc.add(pn, n, ptr, derived_from=why, length_m=length)
 
 
 def _add_links(acc: _Acc, lb: LinkBatch) -> None:

@@ -168,7 +168,7 @@ def make_source(ptr: str, what: str, item, catalog, ffs: FormFactors) -> Source:
         if x is None or x.kind != "transceiver":
             continue
         setattr(s, f"x{end}", transceiver_code(x))
-        setattr(s, f"xspeed_{end}", float(x.speed))
+        setattr(s, f"xspeed_{end}", float(x.speed) / max(int(getattr(x, "channels", 1) or 1), 1))
         setattr(s, f"conn_{end}", ffs.code(x.form_factor))
         s.reach_m = float(x.reach) if math.isnan(s.reach_m) else min(s.reach_m, float(x.reach))
     return s
@@ -353,6 +353,8 @@ class Space:
         self.out_b: list[np.ndarray] = []
         self.out_src: list[np.ndarray] = []
         self.device_rail: dict[int, int] = {}
+        self.tier_hint: dict[int, int] = {}    # scale-out switch -> 1 leaf, 2 spine, 3 core (as a pattern laid it)
+        self.leaf_group: dict[int, int] = {}   # leaf -> rail group (leaves of one group serve the same nodes)
         self.report_empty = True
         self.unjudged: list[int] = []   # devices a failed pattern should have cabled
         self.failed: set[str] = set()   # types of the patterns that failed
@@ -522,6 +524,8 @@ def _rail(space, pt, ptr, src, nodes):
             rows.append(p)
             if devs:
                 space.device_rail[devs[0][0]] = i
+                space.tier_hint.setdefault(devs[0][0], 1)
+                space.leaf_group[devs[0][0]] = src * 65536 + g
     d = min(r.size for r in rows)
     need = int(np.bincount(group).max())
     if need > d:
@@ -555,6 +559,10 @@ def _leaf_spine(space, pt, ptr, src, leaves, spines):
         return
     a, b = tpat.leaf_spine_links(_padded(up, u), _padded(down, q), uplinks_per_leaf=u)
     space.add(a, b, src)
+    for items, t in ((leaves, 1), (spines, 2)):
+        for it in items:
+            for d, _ in space.devs(it, "main"):
+                space.tier_hint.setdefault(d, t)
 
 
 def _management(space, pt, ptr, src, devices, switches):
@@ -673,6 +681,7 @@ class NetworkModel:
         self.n_dev = int(inst_nd.sum())
         self.n_ports = int(inst_np.sum())
         self._build_global()
+        self._geometry_params()
         self._design_links(cat)
         self._geometry()
 
@@ -754,6 +763,10 @@ class NetworkModel:
             ptr = f"/patterns/{i}"
             self.sources.append(make_source(ptr, pt.type, pt, cat, self.ffs))
             expand_pattern(space, pt, ptr, len(self.sources) - 1)
+        from rackforge.lowering import hall_fabric
+
+        hall_fabric.expand(self, space, cat, make_source)
+        self.tier_hint, self.leaf_group = space.tier_hint, space.leaf_group
         for dev, rail in space.device_rail.items():
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True
@@ -791,7 +804,7 @@ class NetworkModel:
         return int(self.port_base[i]) + p if p >= 0 else -1
 
     # -- geometry ---------------------------------------------------------------------------------------------
-    def _geometry(self) -> None:
+    def _geometry_params(self) -> None:
         site = self.ctx.design.site
         frames = [dn.rdef.frame for dn in self.defnets if dn.rdef.frame is not None]
         width = max((float(f.width) for f in frames), default=0.6)
@@ -810,10 +823,21 @@ class NetworkModel:
         row_ix = {r: i for i, r in enumerate(rows)}
         self.rack_row = np.array([row_ix[inst.row] for inst in self.racks], np.int64)
         self.rack_slot = np.array([inst.index for inst in self.racks], np.int64)
-        self.route_m = tgeo.link_route_lengths(
-            self.ports, self.links, self.device_rack, self.rack_row, self.rack_slot,
-            rack_width_m=self.rack_pitch_m, row_pitch_m=self.row_pitch_m, rack_depth_m=depth,
-            tray_height_m=h, unit_pitch_m=1.0, slack_per_end_m=self.slack_m)
+
+    def _geometry(self) -> None:
+        self.route_m = self._routes(self.ports, self.links)
+
+    def _routes(self, ports: PortTable, links: LinkTable) -> np.ndarray:
+        return tgeo.link_route_lengths(
+            ports, links, self.device_rack, self.rack_row, self.rack_slot,
+            rack_width_m=self.rack_pitch_m, row_pitch_m=self.row_pitch_m, rack_depth_m=self.rack_depth_m,
+            tray_height_m=self.tray_height_m, unit_pitch_m=1.0, slack_per_end_m=self.slack_m)
+
+    def route_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Route length [m] of links ``a``-``b`` (global port ids) before the link table exists."""
+        c = self.pcols
+        ports = PortTable(self.p_device, c["role"], c["ff"], c["speed"], c["lanes"], c["face"], c["z"])
+        return self._routes(ports, LinkTable(a, b))
 
     # -- names ------------------------------------------------------------------------------------------------
     def inst_of_port(self, p: int) -> int:
@@ -1183,6 +1207,22 @@ class NetworkResult:
             sj["articulation_points"] = int(sp["articulation_points"].size)
             sj["bridges"] = int(sp["bridges"].shape[0])
         out["scale_out"] = sj
+        hall = getattr(m, "hall", None)
+        if hall:
+            p = hall["plan"]
+            out["hall_fabric"] = {
+                "tiers": p.tiers, "scalable_units": p.sus, "rails": p.rails, "nodes": p.nodes,
+                "leaves_per_rail_per_su": p.leaves_per_rail_per_su, "nodes_per_leaf": p.nodes_per_leaf,
+                "uplinks_per_leaf": p.uplinks_per_leaf, "leaves": p.leaves, "spines": p.spines,
+                "spines_per_pod": p.spines_per_pod if p.tiers == 3 else None, "cores": p.cores,
+                "links_by_stage": hall["links_by_stage"],
+                "links_by_media_option": {str(k): v for k, v in hall["links_by_option"].items()},
+                "links_beyond_media": int(hall["unreached"].size),
+                "bandwidth_left_after_failure": {k: round(float(v), 6) for k, v in hall["failure"].items()
+                                                 if k != "isolated_nodes_spine_group"},
+                "nodes_cut_off_by_one_spine_group": int(hall["failure"]["isolated_nodes_spine_group"]),
+                "switch_racks": {t: len(v) for t, v in hall["layout"].tier_racks.items()},
+            }
         out["management"] = {"devices": int(self.devices["needs_mgmt"].sum()), "unmanaged": int(self.unmanaged.size)}
         return out
 

@@ -114,6 +114,7 @@ class Resolved:
     defs: list[RackDef]
     racks: list[RackInst]
     rack_by_id: dict[str, RackInst]
+    hall_fabric: Any = None     # the hall fabric layout (rackforge.lowering.hall_fabric.place), when generated
 
     def iter_mounts(self) -> Iterator[tuple[RackDef, MountInfo]]:
         for d in self.defs:

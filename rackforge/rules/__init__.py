@@ -26,6 +26,7 @@ RULE_MODULES = (
     "rackforge.rules.power",
     "rackforge.rules.meta",
     "rackforge.rules.network",
+    "rackforge.rules.fabric",
     "rackforge.rules.cooling",
     "rackforge.rules.air",
     "rackforge.rules.supply_chain",

@@ -24,6 +24,8 @@ def render(
     generation: Optional[str] = typer.Option(None, "--generation", "-g"),
     catalog: List[str] = typer.Option([], "--catalog", "-c", help="Extra catalog file (repeatable)."),
     operating_point: Optional[str] = typer.Option(None, "--operating-point", help="idle, typical, max or peak."),
+    view: str = typer.Option("elevation", "--view", help="elevation (racks front or rear) or floor (the hall "
+                             "from above: rows, compute racks, the hall fabric's switch racks by tier)."),
 ):
     """Draw rack elevations as SVG: rack-unit scale, one labelled box per mount, optional overlay and legend."""
     from rackforge.features.render.svg import FACES, OVERLAYS
@@ -39,6 +41,13 @@ def render(
 
     opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
     ld = load_design_or_exit(path, opts, "it cannot be drawn")
+    if view not in ("elevation", "floor"):
+        usage(f"unknown view {view!r}: expected elevation or floor")
+    if view == "floor":
+        from rackforge.features.render.floor import floor_svg
+
+        emit(floor_svg(Context(ld, opts), caption=f"{ld.design.name}: floor plan"), output)
+        return
     try:
         columns = columns_for(ld.resolved, rack)
     except ValueError as exc:

@@ -180,6 +180,8 @@ class PortGroup(Model):
     count: int = Field(ge=1, le=4096)
     face: Face = "front"
     max_breakout: int = Field(default=1, ge=1, le=8)
+    per_cage: int = Field(default=1, ge=1, le=8, description="Logical ports per physical cage: 2 when the group "
+                          "is the 2 x 400G halves of twin-port OSFP cages (ports 2k and 2k+1 share cage k).")
 
 
 class Accelerators(Model):
@@ -467,6 +469,8 @@ class Transceiver(PartBase):
     standard: str = Field(description="e.g. 2xSR4, DR8, 2xFR4.")
     reach: PosLength
     power: Power
+    channels: int = Field(default=1, ge=1, le=8, description="Ports one module serves: 2 for a twin-port OSFP "
+                          "(a 2x400G module is one part on two 400G ports); its speed is the sum.")
 
 
 class RackFrame(PartBase):

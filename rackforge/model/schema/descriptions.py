@@ -166,6 +166,9 @@ FIELDS: dict[str, str] = {
     "Site.cable_tray": "Where cables between racks run: overhead or underfloor (sets their route and length).",
     "Waiver.reason": "Why the finding is accepted (required, at least three characters).",
     "Waiver.expires": "Date after which the waiver no longer applies (then RF901).",
+    "HallFabric.leaf": "Leaf switches: the switch part and the racks that hold them (how many per rack).",
+    "HallFabric.spine": "Spine switches: the switch part and the racks that hold them.",
+    "HallFabric.core": "Core (super-spine) switches of a three-tier fabric: the switch part and their racks.",
     # --- generations ---------------------------------------------------------------------------------------------
     "GenerationFile.generations": "The generation profiles of this file.",
     "Generation.id": "Profile id, named by designs in `generation`.",

@@ -16,6 +16,7 @@ from rackforge.model.schema.common import (
     PosVoltage, Power, TempDiff, Temperature,
 )
 from rackforge.model.schema.catalog import Coolant, Face
+from rackforge.model.schema.hall_fabric import HallFabric
 
 FORMAT_VERSION = 1
 
@@ -229,6 +230,8 @@ class Design(Model):
     rows: list[Row] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
+    hall_fabric: HallFabric | None = Field(default=None, description="Generated hall scale-out fabric "
+                                           "(rail-optimised, by scalable unit).")
     waivers: list[Waiver] = Field(default_factory=list)
 
     @model_validator(mode="after")
