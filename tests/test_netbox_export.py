@@ -337,3 +337,20 @@ def test_pynetbox_is_not_imported_by_export():
         out = subprocess.run([sys.executable, "-c", code % (H, os.path.join(d, "nb"))], capture_output=True,
                              text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_rows_and_links_between_racks(capsys, tmp_path, write_design, h100):
+    """A row of three racks from one template: one rack per instance, feeds per rack, and a design-level link
+    between racks with its own length."""
+    h100["racks"] = []
+    h100["rows"] = [{"id": "B", "template": "h100-rack", "count": 3}]
+    h100["links"] = [{"a": "B-000/node1:cx0", "b": "B-002/node1:cx0", "cable": "OSFP-400G-DAC-2M", "length": "4 m"}]
+    out = tmp_path / "nb"
+    assert run(capsys, "export", "netbox", str(write_design(h100)), "-o", str(out))[0] == 0
+    assert [r["name"] for r in rows(out, "07-racks.csv")] == ["B-000", "B-001", "B-002"]
+    assert len(rows(out, "10-devices.csv")) == 3 * 9 and len(rows(out, "09-power-feeds.csv")) == 3 * 4
+    cables = rows(out, "11-cables.csv")
+    assert len(cables) == 3 * 4 + 1
+    last = cables[-1]
+    assert (last["side_a_device"], last["side_b_device"], last["type"], last["length"]) == (
+        "B-000-node1", "B-002-node1", "dac-passive", "4.0")

@@ -105,7 +105,8 @@ _SKIPPED_PREFIX = ("ieee802.", "sonet-", "cisco-", "juniper-", "extreme-", "hpe-
 #: the usual cage of a fixed PHY of a given speed (Gbit/s), an assumption marked on every use
 _PHY_CAGE = {0.1: "RJ45", 1: "SFP", 2.5: "SFP", 5: "SFP", 10: "SFP+", 25: "SFP28", 40: "QSFP+", 50: "SFP56",
              100: "QSFP28", 200: "QSFP56", 400: "QSFP-DD", 800: "OSFP", 1600: "OSFP"}
-_PHY = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>[gt])base-(?P<pmd>[a-z]+?)(?P<lanes>\d+)?(?P<rest>[-_.][a-z0-9_.-]*)?$")
+_PHY = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>[gt])base-(?P<pmd>[a-z]+?)(?P<lanes>\d+)?"
+                  r"(?P<rest>[-_.][a-z0-9_.-]*)?$")
 
 
 def _phy(slug: str) -> IfType | None:

@@ -9,7 +9,8 @@ What the file does not say is assumed and marked: in the part's ``sources`` (the
 
 The mapping:
 
-* kind: ``--kind`` when given; else the kind ``rackforge export netbox`` wrote into the comments; else ``pdu`` when the type has power outlets, ``switch`` when it has 16 or more
+* kind: ``--kind`` when given; else the kind ``rackforge export netbox`` wrote into the comments; else ``pdu``
+  when the type has power outlets, ``switch`` when it has 16 or more
   data ports or says "switch" in its model or comments, ``compute_tray`` when it has data ports (a guess, noted).
 * power (IT parts): max = the sum of the power ports' ``maximum_draw`` (NetBox sums the ports of a device the same
   way; with redundant supplies it is an upper bound); typical = the sum of ``allocated_draw`` (assumed: NetBox's
@@ -320,7 +321,8 @@ def convert(doc, kind: str | None = None) -> Imported:
         if max_w > 0:
             amps = max_w / (math.sqrt(3) * v) if inp.get("phases") == 3 else max_w / v
             part["input_current"] = f"{math.ceil(amps):g} A"
-            sources["input_current"] = f"derived: {max_w:g} W maximum_draw / ({'sqrt(3) x ' if inp.get('phases') == 3 else ''}{v:g} V)"
+            k = "sqrt(3) x " if inp.get("phases") == 3 else ""
+            sources["input_current"] = f"derived: {max_w:g} W maximum_draw / ({k}{v:g} V)"
         else:
             part["input_current"] = "16 A"
             sources["input_current"] = "estimate: 16 A placeholder (no maximum_draw in the file)"

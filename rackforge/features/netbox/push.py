@@ -5,7 +5,8 @@ asked for. The token comes from the ``NETBOX_TOKEN`` environment variable, never
 land in shell history and process lists).
 
 Objects are created in dependency order and looked up first by their natural key (slug, or name within their
-parent), so pushing the same design twice creates nothing new (a cable is skipped when one of its interfaces already has one). Device types are created with their component
+parent), so pushing the same design twice creates nothing new (a cable is skipped when one of its interfaces
+already has one). Device types are created with their component
 templates (interfaces, power ports, power outlets); NetBox then gives each device its interfaces, which the cables
 join (``a_terminations`` / ``b_terminations`` of ``dcim.interface`` objects).
 """
