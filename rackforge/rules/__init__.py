@@ -29,6 +29,7 @@ RULE_MODULES = (
     "rackforge.rules.fabric",
     "rackforge.rules.cooling",
     "rackforge.rules.air",
+    "rackforge.rules.condensation",
     "rackforge.rules.supply_chain",
     "rackforge.rules.limits",
 )

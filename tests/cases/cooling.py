@@ -88,4 +88,8 @@ CASES: list[Case] = [
                                                         {"flow": "500 L/min", "pressure": "56 psi"},
                                                         {"flow": "1500 L/min", "pressure": "40 psi"},
                                                         {"flow": "2200 L/min", "pressure": "22 psi"}]})),
+    # 25 degC room air at 80% RH: dew point 21.3 degC; facility water at 17 degC -> supply 20.3 degC below it
+    Case("RF370", G, lambda d: d["site"].update({"air_relative_humidity": 0.8,
+                                                 "facility_water_supply_temperature": "17 degC"}),
+         "/templates/nvl72/cooling/loops/0"),
 ]
