@@ -297,3 +297,12 @@ def test_configured_psus_fit_the_chassis_bays(tmp_path, gen):
             checked += 1
     if gen == "hgx-h100-air":
         assert checked >= 1   # the DGX H100 declares 6 PSU bays
+
+
+def test_site_hotter_than_the_parts_rating_is_infeasible_with_the_reason():
+    """32 degC inlet: class A2 allows it, the DGX H100 (rated 5-30 degC) does not; the configurator says so instead
+    of writing a design RF331 rejects."""
+    with pytest.raises(Infeasible) as exc:
+        configure("hgx-h100-air", sets={"site.air_inlet_temperature": "32degC"})
+    text = str(exc.value) + " " + str(getattr(exc.value, "hint", "") or "") + " " + repr(exc.value.args)
+    assert "DGX-H100" in text and "30 degC" in text

@@ -395,8 +395,11 @@ AIR_CLASSES = {
 
 #: Altitude derating of the allowable maximum dry bulb, ASHRAE TC 9.9 (2021) Table 2.1 footnotes:
 #: ``(start [m], metres per 1 K)``: A1/A2 1 degC per 300 m above 900 m; A3 1 degC per 175 m; A4 1 degC per
-#: 125 m. H1's footnote was not in our sources: A1/A2's 300 m is used for it [U] (the steeper of the
-#: candidates, so the check errs on the safe side).
+#: 125 m. The maximum elevation (3,050 m) is in the TC 9.9 reference card as transcribed in the project's
+#: public-figures.md, sec. 5g [P]; the derating slopes are the Table 2.1 footnotes as issue 17 quotes them and
+#: the search tool did not surface the footnote text to re-read [U] (the 2011 TC 9.9 white paper started them
+#: at 950 m; the 2015 and later editions at 900 m). H1's footnote was not in our sources: A1/A2's 300 m is
+#: used for it [U].
 ALTITUDE_DERATING = {
     "H1": (900.0, 300.0),
     "A1": (900.0, 300.0),

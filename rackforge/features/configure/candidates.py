@@ -124,6 +124,32 @@ def op_ratio(part, op: str) -> float:
     return mount_power(part, op) / pmax if pmax > 0 else 1.0
 
 
+def outside_envelope(part, site) -> str | None:
+    """Why a part cannot run at the site by its own operating envelope (RF331-RF333), or None: inlet air above
+    its maximum derated for the site's altitude or below its minimum, the site above its altitude rating, or
+    the site's humidity outside its range. Checks only what the site gives."""
+    env = getattr(part, "environment", None)
+    if env is None:
+        return None
+    from rackforge.rules.air import part_inlet_max_k
+
+    alt = float(site.altitude) if site.altitude is not None else 0.0
+    t = site.air_inlet_temperature
+    if t is not None and env.inlet_max is not None:
+        top, _ = part_inlet_max_k(env, alt)
+        if float(t) > top + 1e-9:
+            return f"rated for inlet air up to {top - 273.15:.4g} degC at {alt:,.0f} m (the site supplies {t})"
+    if t is not None and env.inlet_min is not None and float(t) < float(env.inlet_min) - 1e-9:
+        return f"rated for inlet air from {env.inlet_min} (the site supplies {t})"
+    if site.altitude is not None and env.altitude_max is not None and alt > float(env.altitude_max) + 1e-9:
+        return f"rated up to {env.altitude_max} (the site is at {site.altitude})"
+    rh = site.air_relative_humidity
+    if rh is not None and ((env.humidity_max is not None and float(rh) > float(env.humidity_max) + 1e-9)
+                           or (env.humidity_min is not None and float(rh) < float(env.humidity_min) - 1e-9)):
+        return f"not rated for {float(rh):.0%} relative humidity"
+    return None
+
+
 def select(req, cat, op: str) -> Candidates:
     """Filter the catalog into candidates per role; raise :class:`Infeasible` when a role has none."""
     g = req.gen
@@ -198,6 +224,10 @@ def _select(req, cat, op: str, c: Candidates) -> Candidates:
         so = sum(float(gr.speed) * gr.count for gr in ports(p, "scale_out")) / a.packages
         if so_bw is not None and not meets(so, so_bw):
             reasons[p.pn] = f"{so / 1e9:g} Gb/s scale-out per package (needs {so_bw / 1e9:g} Gb/s)"
+            continue
+        why = outside_envelope(p, req.site)
+        if why:
+            reasons[p.pn] = why
             continue
         inp = p.input
         if p.psus is not None:
