@@ -317,3 +317,26 @@ def test_expand_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "its folder does not exist" in err and "Traceback" not in err
+
+
+def _two_rack_fabric(tmp_path, per):
+    d = yaml.safe_load((DATA / "fabric.yaml").read_text())
+    d["racks"].insert(1, {"id": "r02", "template": "h100-rack", "position": {"row": "A", "index": 2}})
+    rail = d["patterns"][0]
+    rail["nodes"] = "r0?/node*"
+    rail["nodes_per_group"] = per
+    shutil.copy(DATA / "fabric-catalog.yaml", tmp_path / "fabric-catalog.yaml")
+    p = tmp_path / "fabric2.json"
+    p.write_text(json.dumps(d))
+    return p
+
+
+def test_a_rack_split_across_scalable_units(tmp_path):
+    """Issue 18: 8 nodes in two racks of 4, two leaf groups (scalable units). Groups of 4 follow the racks;
+    groups of 5 put r01's four nodes and r02's first in unit 0, r02's other three in unit 1: r02 is split."""
+    clean = validate(str(_two_rack_fabric(tmp_path, 4)), Options(select=("RF440",)))
+    assert clean.findings == []
+    bad = validate(str(_two_rack_fabric(tmp_path, 5)), Options(select=("RF440", "RF005")))
+    assert [f.code for f in bad.findings] == ["RF440"]
+    f = bad.findings[0]
+    assert "rack 'r02'" in f.message and "2 scalable units (0, 1)" in f.message and f.pointer == "/patterns/0/nodes"

@@ -355,6 +355,9 @@ class Space:
         self.device_rail: dict[int, int] = {}
         self.tier_hint: dict[int, int] = {}    # scale-out switch -> 1 leaf, 2 spine, 3 core (as a pattern laid it)
         self.leaf_group: dict[int, int] = {}   # leaf -> rail group (leaves of one group serve the same nodes)
+        # rail patterns over several racks whose scalable-unit boundary cuts through a rack:
+        # (pattern pointer, rack instance, groups its nodes are cabled to, nodes per group)
+        self.su_splits: list[tuple[str, int, list[int], int]] = []
         self.report_empty = True
         self.unjudged: list[int] = []   # devices a failed pattern should have cabled
         self.failed: set[str] = set()   # types of the patterns that failed
@@ -532,6 +535,13 @@ def _rail(space, pt, ptr, src, nodes):
         space.problem(f"{ptr}/leaves", f"rail pattern: a group of {need} nodes needs {need} free scale-out ports "
                       f"on each of its leaves; the fullest leaf has {d}", "use bigger leaves or smaller groups")
         return
+    insts = np.array([it.inst for it in nodes], np.int64)
+    if groups > 1 and insts.size and insts.min() >= 0 and np.unique(insts).size > 1:
+        # a scalable unit is a set of whole racks: a rack whose nodes go to two groups' leaves is cabled across
+        for r in np.unique(insts):
+            gs = np.unique(group[insts == r])
+            if gs.size > 1:
+                space.su_splits.append((ptr, int(r), [int(x) for x in gs], int(per)))
     leaf_ports = _padded(rows, d).reshape(groups, rails, d)
     a, b = tpat.rail_optimized_links(nic, group, leaf_ports)
     space.add(a, b, src)
@@ -665,6 +675,7 @@ class NetworkModel:
             self.rack_index.setdefault(inst.id, i)
         def_ix = {id(d): k for k, d in enumerate(r.defs)}
         self.defnets = [DefNet(d, cat, self.ffs) for d in r.defs]
+        self.su_splits: list[tuple[str, int, list[int], int]] = []   # see Space.su_splits
         self.problems: list[Hit] = []
         self.sources: list[Source] = []
         self.failed: set[str] = set()
@@ -767,6 +778,7 @@ class NetworkModel:
 
         hall_fabric.expand(self, space, cat, make_source)
         self.tier_hint, self.leaf_group = space.tier_hint, space.leaf_group
+        self.su_splits = space.su_splits
         for dev, rail in space.device_rail.items():
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True

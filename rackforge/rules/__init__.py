@@ -30,6 +30,7 @@ RULE_MODULES = (
     "rackforge.rules.cooling",
     "rackforge.rules.air",
     "rackforge.rules.condensation",
+    "rackforge.rules.scalable_units",
     "rackforge.rules.supply_chain",
     "rackforge.rules.limits",
 )

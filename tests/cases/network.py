@@ -59,6 +59,33 @@ def _chain(d):
 
 MOUNTS = "/templates/nvl72/mounts"
 
+def _fabric_design() -> dict:
+    import yaml
+    from pathlib import Path
+
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "network" / "fabric.yaml").read_text())
+
+
+def _fabric_catalog() -> dict:
+    import yaml
+    from pathlib import Path
+
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "network" / "fabric-catalog.yaml")
+                          .read_text())
+
+
+_FABRIC_CATALOG = _fabric_catalog()
+
+
+def _fabric_split(d: dict) -> None:
+    f = _fabric_design()
+    f.pop("catalogs", None)
+    f["racks"].insert(1, {"id": "r02", "template": "h100-rack", "position": {"row": "A", "index": 2}})
+    f["patterns"][0].update({"nodes": "r0?/node*", "nodes_per_group": 5})
+    d.clear()
+    d.update(f)
+
+
 CASES: list[Case] = [
     Case("RF005", G, lambda d: _pattern(d, 0).__setitem__("switches", "st[1-4]"), "/templates/nvl72/patterns/0",
          "a scale-up pattern on too few switch ports"),
@@ -97,4 +124,6 @@ CASES: list[Case] = [
     Case("RF420", G, _chain, "/templates/nvl72/links", "one 400G link between the halves", catalog=NET_GEN),
     Case("RF421", G, lambda d: _pattern(d, 1).__setitem__("devices", "ct*"), MOUNTS, "switch trays unmanaged"),
     Case("RF422", G, _chain, MOUNTS, "a chain: every inner tray is an articulation point", catalog=NET_GEN),
+    # the fabric fixture with a second rack of four DGX: groups of 5 nodes split r02 across the two units
+    Case("RF440", H, lambda d: _fabric_split(d), "/patterns/0/nodes", catalog=_FABRIC_CATALOG),
 ]
