@@ -113,7 +113,8 @@ def validate(
         if status == "ok":
             path0, found = value
             rcache.put(plan[idx[0]][2], path0, found)
-            for i in idx:
+            outcome[idx[0]] = ("ok", (path0, found))        # path0: as the engine names it ("<stdin>" for -)
+            for i in idx[1:]:
                 outcome[i] = ("ok", (plan[i][0], rcache.retarget(found, path0, plan[i][0])))
         else:
             for i in idx:

@@ -328,6 +328,10 @@ def envelope_html(data: dict) -> str:
 
     svg = plot(data, fmt="svg").decode("utf-8")
     svg = svg[svg.find("<svg"):]
+    # matplotlib's <style> sets "*{...}": inside an HTML page it would restyle every element, not just the figure
+    import re
+
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
     xa = data["x"]
     xdim = SITE_VARIABLES[xa["name"]][0]
     unit = "\u00b0C" if xdim == "temperature" else xa["unit"]
