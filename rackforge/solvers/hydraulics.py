@@ -67,6 +67,7 @@ __all__ = [
     "TEE_KINDS",
     "crane_tee_k",
     "tee_losses",
+    "group_pressure_drop",
     "parallel_split",
     "flow_spread",
     "gauge_pressures",
@@ -90,6 +91,7 @@ from rackforge.solvers.hydraulic_network import (  # noqa: F401
     fit_component_curve,
     flow_spread,
     gauge_pressures,
+    group_pressure_drop,
     parallel_split,
     pump_curve_rises,
     tee_losses,
@@ -378,6 +380,37 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
 
 
 @njit(cache=True)
+def _group(qabs, pg_a, pg_b, k0, k1):
+    """Parallel group: common drop [Pa] at total flow ``qabs`` >= 0 and its slope (see
+    ``hydraulic_network.group_pressure_drop``: Newton on the concave member sum from the upper bound)."""
+    dp = math.inf
+    for k in range(k0, k1):
+        dp = min(dp, pg_a[k] * qabs + pg_b[k] * qabs * qabs)
+    for _ in range(100):
+        s = -qabs
+        ds = 0.0
+        for k in range(k0, k1):
+            root = math.sqrt(pg_a[k] * pg_a[k] + 4.0 * pg_b[k] * dp)
+            if root > 0.0:
+                s += 2.0 * dp / (pg_a[k] + root)
+                ds += 1.0 / root
+            else:
+                ds = math.inf
+        if not (ds > 0.0) or ds == math.inf:
+            break
+        nxt = max(dp - s / ds, 0.0)
+        done = abs(nxt - dp) <= 1e-15 * max(nxt, 1e-300)
+        dp = nxt
+        if done:
+            break
+    ds = 0.0
+    for k in range(k0, k1):
+        root = math.sqrt(pg_a[k] * pg_a[k] + 4.0 * pg_b[k] * dp)
+        ds += 1.0 / root if root > 0.0 else math.inf
+    return dp, (1.0 / ds if ds > 0.0 else 0.0)
+
+
+@njit(cache=True)
 def _initial_flows(n, c0, c1, c2, n_active, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open,
                    reverse, q):
     """Cold start: total flow where the pumps meet the CDU plus one representative branch.
@@ -454,7 +487,7 @@ def _fill_headers(n, reverse, q):
 
 @njit(cache=True, fastmath=_FM)
 def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y,
-          ext, dext):
+          ext, dext, pg_ptr, pg_a, pg_b):
     """Linearise every link: ``cond = 1/f'(q)``, ``y = q - f(q)/f'(q)`` (Todini & Pilati 1988).
 
     Link laws ``p_from - p_to = f(q) + ext``; ``ext``/``dext`` are the tee terms of :func:`_tee_terms`
@@ -500,6 +533,10 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
             dp, ddp = _pipe_fast(qj, pk, 2 * n + k)
             f += dp
             fp += ddp
+        if pg_ptr[i + 1] > pg_ptr[i]:
+            dp, ddp = _group(aq, pg_a, pg_b, pg_ptr[i], pg_ptr[i + 1])
+            f += dp if qj >= 0.0 else -dp
+            fp += max(ddp, 2.0 * qfloor * pg_b[pg_ptr[i]] + 1e-12 * c0 / qref)
         cond[j] = 1.0 / fp
         y[j] = qj - f * cond[j]
 
@@ -550,8 +587,8 @@ def _penta_solve(dg, e1, e2, b, x, l1, l2, dinv):
 
 
 @njit(cache=True)
-def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p, tol,
-         max_iter):
+def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr, pg_a,
+         pg_b, q, p, tol, max_iter):
     """Global gradient iterations in place on link flows ``q`` (3n+1) and node pressures ``p``.
 
     Returns ``(converged, iterations)``. Node pressures are relative to the suction node.
@@ -600,7 +637,7 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, t
         if tee:
             _tee_terms(n, reverse, q, tk, ext, dext)
         _laws(n, c0, c1, c2, float(n_act), cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q,
-              cond, y, ext, dext)
+              cond, y, ext, dext, pg_ptr, pg_a, pg_b)
         # assemble A^T G A p = -A^T y: diag += c, off -= c, rhs[from] -= y, rhs[to] += y
         dg[:] = 0.0
         e1[:] = 0.0
@@ -712,30 +749,30 @@ def _tee_consts(n, rho, sup_d, ret_d, br_dtee):
 
 
 @njit(cache=True)
-def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
-               warm, tol, max_iter):
+def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr,
+               pg_a, pg_b, q, p, warm, tol, max_iter):
     if not warm:
         _initial_flows(n, pc[0], pc[1], pc[2], max(n_act, 1), cdu_a, cdu_b, br_ptr, pk, br_a, br_b,
                        is_open, reverse, q)
-    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
-                tol, max_iter)
+    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr,
+                pg_a, pg_b, q, p, tol, max_iter)
 
 
 @njit(cache=True)
 def _solve_single(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d,
                   ret_len, ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b,
-                  tee, br_dtee, is_open, q, p, warm, tol, max_iter):
+                  tee, br_dtee, pg_ptr, pg_a, pg_b, is_open, q, p, warm, tol, max_iter):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
     tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
     return _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk,
-                      q, p, warm, tol, max_iter)
+                      pg_ptr, pg_a, pg_b, q, p, warm, tol, max_iter)
 
 
 @njit(cache=True, parallel=True)
 def _solve_many(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len,
                 ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b, tee, br_dtee,
-                is_open, q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
+                pg_ptr, pg_a, pg_b, is_open, q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
     tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
@@ -745,10 +782,12 @@ def _solve_many(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, su
         if has_warm:
             q[:] = q_warm
         ok, it = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                            is_open[s], tee, tk, q, p_out[s], has_warm, tol, max_iter)
+                            is_open[s], tee, tk, pg_ptr, pg_a, pg_b, q, p_out[s], has_warm, tol,
+                            max_iter)
         if not ok and has_warm:  # fall back to a cold start
             ok, it2 = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                                 is_open[s], tee, tk, q, p_out[s], False, tol, max_iter)
+                                 is_open[s], tee, tk, pg_ptr, pg_a, pg_b, q, p_out[s], False, tol,
+                                 max_iter)
             it += it2
         conv[s] = ok
         iters[s] = it
@@ -760,8 +799,14 @@ def _args(net):
     ), (
         net.cdu_a, net.cdu_b, net.sup_d, net.sup_len, net.sup_eps, net.sup_k, net.ret_d,
         net.ret_len, net.ret_eps, net.ret_k, net.reverse_return, net.br_ptr, net.bp_d, net.bp_len,
-        net.bp_eps, net.bp_k, net.br_a, net.br_b, bool(net.tee), _dtee(net),
+        net.bp_eps, net.bp_k, net.br_a, net.br_b, bool(net.tee), _dtee(net), *_groups(net),
     )
+
+
+def _groups(net):
+    if net.pg_ptr is None:
+        return np.zeros(net.n_branches + 1, np.int64), np.zeros(0), np.zeros(0)
+    return net.pg_ptr, net.pg_a, net.pg_b
 
 
 def _dtee(net):
