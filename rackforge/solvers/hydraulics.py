@@ -20,11 +20,21 @@ the supply header.
   pressure drop (heat exchanger, strainer, piping).
 * A branch is a series of pipes (hoses, with their minor-loss K) plus a lumped component term
   ``dp = a*q + b*q*|q|`` (quick-disconnect pairs and cold plates, see :func:`qd_pair_coefficient`,
-  :func:`fit_component_curve`, :func:`parallel_identical`).
+  :func:`fit_component_curve`, :func:`parallel_identical`) plus, optionally, a parallel group of members
+  ``a_k q_k + b_k q_k^2`` sharing the branch flow at one drop, split exactly at every iterate
+  (``net.pg_*``, :func:`group_pressure_drop`).
+* Optionally (``net.tee``) every tap is a 90-degree tee whose branch and run paths lose pressure by flow
+  ratio, Crane TP-410 (:func:`crane_tee_k`, :func:`tee_losses`).
 
 Flows are [m^3/s], pressures [Pa] (gauge, relative to the loop's static reference), lengths,
 diameters and roughness [m]. Hydrostatic head cancels around every closed loop of a
-constant-density fluid and is left out. Links are numbered ``0`` (CDU), ``1..n`` (supply segments),
+constant-density fluid and is left out of the solve; :func:`gauge_pressures` adds it back at each
+tap's height (``net.sup_z``, ``net.ret_z``) from the reference ``net.z_ref`` where ``p_suction`` holds.
+
+The same element set serves at hall scale: a row's facility-water header feeding racks (each rack's CDU
+primary side a branch: drop pipes plus the heat exchanger's ``a q + b q^2``, or several heat exchangers as a
+parallel group) from a facility pump is this ladder with the racks as branches; the API takes arrays of any
+length, per-segment diameters (tapered headers) and tap heights, and nothing in it is rack-specific. Links are numbered ``0`` (CDU), ``1..n`` (supply segments),
 ``n+1..2n`` (branches), ``2n+1..3n`` (return segments); unknown node pressures are ordered
 ``D, S_0, R_0, S_1, R_1, ...`` so that the Newton system is a symmetric pentadiagonal matrix solved
 in O(n) per iteration.
@@ -38,6 +48,7 @@ Churchill, S. W. (1977). Friction-factor equation spans all fluid-flow regimes. 
 White, F. M. (2011). *Fluid Mechanics*, 7th ed., McGraw-Hill, sec. 6.6-6.9 (Darcy-Weisbach, minor
   losses).
 ANSI/ISA-75.01.01-2012, *Flow Equations for Sizing Control Valves* (flow coefficient Cv).
+Crane Co. (2009). *Flow of Fluids Through Valves, Fittings, and Pipe*, Technical Paper 410 (tees).
 """
 from __future__ import annotations
 
