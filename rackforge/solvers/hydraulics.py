@@ -497,14 +497,13 @@ def _fill_headers(n, reverse, q):
 
 
 @njit(cache=True, fastmath=_FM)
-def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y,
-          ext, dext, pg_ptr, pg_a, pg_b):
+def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y):
     """Linearise every link: ``cond = 1/f'(q)``, ``y = q - f(q)/f'(q)`` (Todini & Pilati 1988).
 
-    Link laws ``p_from - p_to = f(q) + ext``; ``ext``/``dext`` are the tee terms of :func:`_tee_terms`
-    (zeros without tees). Slopes are safeguarded to stay positive: the CDU's at ``1e-6 c0/qref``; a
-    branch's component slope at ``2 b qfloor`` with ``qfloor = 1e-12 qref`` (only a branch without
-    pipes and without a linear term ever reaches it, at zero flow).
+    Link laws ``p_from - p_to = f(q)``; slopes are safeguarded to stay positive: the CDU's at
+    ``1e-6 c0/qref``; a branch's component slope at ``2 b qfloor`` with ``qfloor = 1e-12 qref`` (only a
+    branch without pipes and without a linear term ever reaches it, at zero flow). Tee and parallel-group
+    terms are added by :func:`_add_terms`.
     """
     # CDU: pumps in parallel minus internal drop; at negative flow the slope is mirrored
     qj = q[0]
@@ -518,15 +517,11 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
     for i in range(n):
         j = 1 + i
         f, fp = _pipe_fast(q[j], pk, i)
-        f += ext[j]
-        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
     for i in range(n):
         j = 1 + 2 * n + i
         f, fp = _pipe_fast(q[j], pk, n + i)
-        f += ext[j]
-        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
     qfloor = 1e-12 * qref
@@ -538,18 +533,46 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
             continue
         qj = q[j]
         aq = abs(qj)
-        f = br_a[i] * qj + br_b[i] * qj * aq + ext[j]
-        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor) + dext[j]
+        f = br_a[i] * qj + br_b[i] * qj * aq
+        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor)
         for k in range(br_ptr[i], br_ptr[i + 1]):
             dp, ddp = _pipe_fast(qj, pk, 2 * n + k)
             f += dp
             fp += ddp
-        if pg_ptr[i + 1] > pg_ptr[i]:
-            dp, ddp = _group(aq, pg_a, pg_b, pg_ptr[i], pg_ptr[i + 1])
-            f += dp if qj >= 0.0 else -dp
-            fp += max(ddp, 2.0 * qfloor * pg_b[pg_ptr[i]] + 1e-12 * c0 / qref)
         cond[j] = 1.0 / fp
         y[j] = qj - f * cond[j]
+
+
+@njit(cache=True)
+def _add_terms(n, c0, qref, is_open, q, cond, y, tee, ext, dext, pg_ptr, pg_a, pg_b):
+    """Add tee terms (``ext``, slope ``dext`` from :func:`_tee_terms`) and parallel-group drops to the linearised
+    links: from ``cond = 1/f'`` and ``y = q - f/f'`` recover ``f, f'``, add, and linearise again. Runs only for
+    loops that have either (the plain path keeps its single pass)."""
+    m = 3 * n + 1
+    if tee:
+        for j in range(1, m):
+            if cond[j] == 0.0:
+                continue  # a blocked branch
+            fp = 1.0 / cond[j]
+            f = (q[j] - y[j]) * fp + ext[j]
+            fp += dext[j]
+            cond[j] = 1.0 / fp
+            y[j] = q[j] - f * cond[j]
+    if pg_ptr[n] > 0:
+        floor = 1e-12 * c0 / qref
+        for i in range(n):
+            k0, k1 = pg_ptr[i], pg_ptr[i + 1]
+            if k1 == k0 or not is_open[i]:
+                continue
+            j = 1 + n + i
+            qj = q[j]
+            fp = 1.0 / cond[j]
+            f = (qj - y[j]) * fp
+            dp, ddp = _group(abs(qj), pg_a, pg_b, k0, k1)
+            f += dp if qj >= 0.0 else -dp
+            fp += max(ddp, floor)
+            cond[j] = 1.0 / fp
+            y[j] = qj - f * cond[j]
 
 
 @njit(cache=True)
@@ -638,17 +661,19 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, t
     l1 = np.empty(nn)
     l2 = np.empty(nn)
     dinv = np.empty(nn)
-    ext = np.zeros(m)
-    dext = np.zeros(m)
+    ext = np.zeros(m if tee else 0)
+    dext = np.zeros(m if tee else 0)
     converged = False
     it = 0
     dprev = 0.0
     while it < max_iter:
         it += 1
-        if tee:
-            _tee_terms(n, reverse, q, tk, ext, dext)
         _laws(n, c0, c1, c2, float(n_act), cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q,
-              cond, y, ext, dext, pg_ptr, pg_a, pg_b)
+              cond, y)
+        if tee or pg_ptr[n] > 0:
+            if tee:
+                _tee_terms(n, reverse, q, tk, ext, dext)
+            _add_terms(n, c0, qref, is_open, q, cond, y, tee, ext, dext, pg_ptr, pg_a, pg_b)
         # assemble A^T G A p = -A^T y: diag += c, off -= c, rhs[from] -= y, rhs[to] += y
         dg[:] = 0.0
         e1[:] = 0.0
@@ -702,7 +727,9 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, t
             if not is_open[i]:
                 continue
             qn = y[jb] + cond[jb] * (p[s] - p[s + 1])
-            dmax = max(dmax, abs(qn - q[jb]) / max(abs(qn), 1e-300))
+            dq = abs(qn - q[jb])
+            if dq > dmax * abs(qn):  # a division only when the maximum moves
+                dmax = dq / max(abs(qn), 1e-300)
             q[jb] = qn
             qt += qn
         dmax = max(dmax, abs(qt - q[0]) / max(abs(qt), 1e-300))
