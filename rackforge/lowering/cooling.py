@@ -384,10 +384,21 @@ def _corrected_curve(a: float, b: float, coolant: str, t_k: float, props) -> tup
     return coolant_corrected_curve(a, b, ref.rho, ref.mu, props.rho, props.mu)
 
 
+_CURVES: dict = {}
+
+
 def _plate_curve(p: PlateInfo, props) -> tuple[float, float]:
     cp = p.part
+    key = (id(cp), props.rho, props.mu)
+    hit = _CURVES.get(key)
+    if hit is not None and hit[0] is cp:
+        return hit[1]
     a, b = _fit_points(cp.pressure_drop, cp.laminar_fraction)
-    return _corrected_curve(a, b, cp.pressure_drop_coolant, float(cp.pressure_drop_temperature), props)
+    out = _corrected_curve(a, b, cp.pressure_drop_coolant, float(cp.pressure_drop_temperature), props)
+    if len(_CURVES) > 256:
+        _CURVES.clear()
+    _CURVES[key] = (cp, out)
+    return out
 
 
 def _plates_curve(br: BranchInfo, props) -> tuple[float, float, list]:
