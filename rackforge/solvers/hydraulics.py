@@ -353,10 +353,11 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
     """Tee losses at the current flows (Crane TP-410 90-degree tees, see ``crane_tee_k``).
 
     ``tk[i] = (rho/(2 A_sup_i^2), rho/(2 A_ret_i^2), beta2_sup_i, beta2_ret_i)``. Fills ``ext`` with
-    the added drop of every link [Pa] and ``dext`` with its slope in the link's own flow with the
-    coefficients K and the other links' flows held (the tee's combined flow moves with the branch's
-    own flow: ``d(K h Qc^2)/dq_b = 2 K h Qc``, kept >= 0); the run terms are lagged (slope 0). The
-    fixed point of the iteration is the exact solution; only the Newton slope is approximate.
+    the added drop of every link [Pa] and ``dext`` with its slope in the link's own flow, the other
+    links' flows held: for a branch the tee's combined flow ``Qc = q_b + Q_run`` and share
+    ``x = q_b/Qc`` move with it, ``d(K(x) h Qc^2)/dq_b = h Qc (K'(x) (1 - x) + 2 K)`` (``K'`` by a
+    central difference of 1e-6 in x; kept >= 0); the run terms are lagged (slope 0). The fixed point
+    of the iteration is the exact solution; only the Newton slope is approximate.
     """
     for j in range(ext.shape[0]):
         ext[j] = 0.0
@@ -372,7 +373,8 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
             hs = tk[i, 0] * qc * qc
             kb = _k_div_branch(x, tk[i, 2])
             ext[jb] += kb * hs
-            dext[jb] += max(2.0 * kb * tk[i, 0] * qc, 0.0)
+            dk = (_k_div_branch(x + 1e-6, tk[i, 2]) - _k_div_branch(x - 1e-6, tk[i, 2])) * 5e5
+            dext[jb] += max(tk[i, 0] * qc * (dk * (1.0 - x) + 2.0 * kb), 0.0)
             if i < n - 1:
                 ext[2 + i] += _k_div_run(x, tk[i, 2]) * hs
         qc = q[1 + 2 * n + i]  # return: combined = segment i
@@ -381,7 +383,8 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
             hr = tk[i, 1] * qc * qc
             kb = _k_conv_branch(x, tk[i, 3])
             ext[jb] += kb * hr
-            dext[jb] += max(2.0 * kb * tk[i, 1] * qc, 0.0)
+            dk = (_k_conv_branch(x + 1e-6, tk[i, 3]) - _k_conv_branch(x - 1e-6, tk[i, 3])) * 5e5
+            dext[jb] += max(tk[i, 1] * qc * (dk * (1.0 - x) + 2.0 * kb), 0.0)
             kr = (1.55 * x - x * x) * hr
             if reverse:
                 if i > 0:
