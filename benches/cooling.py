@@ -1,11 +1,13 @@
 """Bench: liquid-loop hydraulics, numba path against the numpy/scipy reference.
 
-Run ``python benches/cooling.py [--sizes 18 72 1000 10000] [--scenarios 1000] [--ref-budget 3]``.
+Run ``python benches/cooling.py [--sizes 18 72 1000 10000] [--scenarios 1000] [--ref-budget 3] [--tee]``.
 
 Each loop (``hydraulics.uniform_manifold``): water at 25 degC, one branch per tray with a 1/2-inch
 hose of 1.2 m and a cold-plate + quick-disconnect curve of ~48 kPa at 9 L/min (1.5 L/min per kW at
 6 kW), tapered headers sized for 1 m/s at the design flow with one 1RU (44.45 mm) segment per tap
-and K = 0.02 per tee run, and a CDU of three running pumps sized for the design flow.
+and K = 0.02 per tee run, and a CDU of three running pumps sized for the design flow. With ``--tee`` the
+header tees also lose pressure by flow ratio (Crane TP-410, ``uniform_manifold(tee=True)``): the targets are
+set for the loop without them, the ``--tee`` figures show what the flow-ratio tees cost.
 
 For every size N the bench times
 
@@ -41,8 +43,11 @@ TARGETS = {  # (N, what) -> seconds, on 2 cores
 }
 
 
+TEE = False
+
+
 def loop(n: int) -> H.HydraulicNetwork:
-    return H.uniform_manifold(n, header_velocity=1.0, header_k=0.02, n_pumps=3, n_running=3)
+    return H.uniform_manifold(n, header_velocity=1.0, header_k=0.02, n_pumps=3, n_running=3, tee=TEE)
 
 
 def best_of(fn, repeat):
@@ -60,7 +65,10 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[18, 72, 1000, 10000])
     ap.add_argument("--scenarios", type=int, default=1000)
     ap.add_argument("--ref-budget", type=float, default=3.0, help="seconds of reference sweep per size")
+    ap.add_argument("--tee", action="store_true", help="flow-ratio tee losses at the taps")
     args = ap.parse_args()
+    global TEE
+    TEE = args.tee
 
     # first call: compile or load the numba cache
     t = time.perf_counter()

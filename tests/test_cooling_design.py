@@ -185,3 +185,76 @@ def test_analyze_json_has_a_cooling_section(capsys):
         for k, v in row.items():
             if isinstance(v, float):
                 assert k.endswith(units), k
+
+
+def test_plate_curves_corrected_to_the_loop_coolant(gb200):
+    """Catalog plates are measured with water at 25 degC (the default); the GB200 loop runs PG25. A single point
+    is wholly quadratic, so the correction is the density ratio: b = 20 kPa / (1.8 L/min)^2 x rho_PG25 / rho_w."""
+    from rackforge.lowering.coolants import coolant_props
+    from rackforge.lowering.cooling import _plate_curve
+
+    (lr,) = gb200.loops
+    br = next(b for b in lr.branches if b.mi.id == "ct01")
+    w = coolant_props("water", 25.0)
+    a, b = _plate_curve(br.plates[0], lr.props)
+    assert a == 0.0
+    assert b == pytest.approx(20e3 / (1.8 * LPM) ** 2 * lr.props.rho / w.rho, rel=1e-12)
+    assert lr.props.rho / w.rho > 1.01  # PG25 at the loop's ~40 degC is denser: the drop rises ~1.5 %
+
+
+def test_distinct_parallel_plates_with_a_linear_term_are_split_exactly(gb200):
+    """Give the GPU plate a laminar fraction of 0.7 (CPU plates stay quadratic): the four GPU and two CPU plates
+    in parallel have no exact a q + b q^2 form, so the loop carries them as a parallel group; the branch's solved
+    drop less its hose, disconnects and the group's exact drop (hand: common dp of 4 + 2 plates at the solved
+    flow, by a root finder) must be zero."""
+    import copy
+
+    from scipy.optimize import brentq
+
+    from rackforge.lowering.cooling import _build_network, _plates_curve
+    from rackforge.solvers.hydraulics_ref import solve_ref
+
+    (lr0,) = gb200.loops
+    lr = copy.copy(lr0)
+    lr.branches = [copy.copy(b) for b in lr0.branches]
+    for br in lr.branches:
+        br.plates = [copy.copy(p) for p in br.plates]
+        for p in br.plates:
+            if p.part is not None and p.part.pn == "CP-GPU-1K4":
+                p.part = p.part.model_copy(update={"laminar_fraction": 0.7})
+    props = lr0.props
+    br = next(b for b in lr.branches if b.mi.id == "ct01")
+    a, b, members = _plates_curve(br, props)
+    assert a == b == 0.0 and len(members) == 2
+    net = _build_network(lr, props)
+    sol = solve_ref(net)
+    assert sol.converged
+    i = next(k for k, b in enumerate(lr.branches) if b.mi.id == "ct01")
+    q = float(sol.branch_flow[i])
+    (ag, bg), (ac, bc) = members
+    # hand: the GPU group (4 plates) carries q_g, the CPU group (2 plates) q - q_g, at one drop
+    def dp_g(x):
+        return ag * x + bg * x * x
+
+    def dp_c(x):
+        return ac * x + bc * x * x
+
+    qg = brentq(lambda x: dp_g(x) - dp_c(q - x), 0.0, q, xtol=1e-18, rtol=1e-15)
+    k0, k1 = net.pg_ptr[i], net.pg_ptr[i + 1]
+    from rackforge.solvers.hydraulic_network import group_pressure_drop
+
+    dp_group, _ = group_pressure_drop(q, net.pg_a[k0:k1], net.pg_b[k0:k1])
+    assert float(dp_group) == pytest.approx(dp_g(qg), rel=1e-10)
+
+
+def test_flow_per_heat_and_static_head_in_the_output(gb200):
+    """Flow per kW = pump flow / liquid heat, by hand; the bottom tray's gauge pressure exceeds the top one's by at
+    least the static head between them (the supply header also loses pressure going up)."""
+    (lr,) = gb200.loops
+    assert lr.flow_per_heat == pytest.approx(lr.pump_flow / lr.heat_w, rel=1e-12)
+    assert 1.25 <= lr.flow_per_heat * 6e7 <= 3.0
+    lo = min(lr.branches, key=lambda b: b.position_m)
+    hi = max(lr.branches, key=lambda b: b.position_m)
+    head = lr.props.rho * 9.80665 * (hi.position_m - lo.position_m)
+    assert lo.inlet_pressure - hi.inlet_pressure > head
+    assert lr.tee_loss == "crane" and 0 < lr.flow_spread < 0.1

@@ -10,11 +10,18 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
 * **Branches.** Every mounted part with a ``liquid`` interface is one branch of the loop it names (``loop``, or
   the rack's only loop). A branch is, in series: the supply and return hoses (the tray's ``hose`` part, one per
   side: one pipe of twice its length and minor-loss K), two quick-disconnect pairs (supply and return,
-  ``dp = SG (Q/Cv)^2`` per pair), the manifold's tee loss ``tap_loss_k`` at each of the two taps (on the hose
-  velocity; on the header's when the tray has no hose), and its cold plates. Each plate's pressure-flow points
-  are fitted as ``dp = a q + b q^2``; plates in ``parallel`` share the branch flow at a common pressure drop
-  (pure quadratic plates: ``b_eq = (sum b_k^-1/2)^-2`` exactly, flow share ``b_k^-1/2 / sum b_j^-1/2``; plates
-  with a linear term: the same split solved numerically and the sum refitted), plates in ``series`` add.
+  ``dp = SG (Q/Cv)^2`` per pair), and its cold plates. The manifold's tees: with ``tee_loss: crane`` (the
+  default) each supply tap is a dividing and each return tap a combining 90-degree tee whose branch and run
+  losses follow Crane TP-410 by flow ratio (on the header velocity; the branch bore is the manifold's
+  ``tap_diameter``, else the hose's, else the header's), solved with the flows; with ``tee_loss: fixed`` the
+  manifold's own ``tap_loss_k`` at each of the two taps (on the branch velocity) and ``run_loss_k`` per header
+  segment. Each plate's pressure-flow points
+  are fitted as ``dp = a q + b q^2`` (a single point: wholly quadratic, or split by the plate's
+  ``laminar_fraction``) and corrected from the coolant and temperature they were measured with to the loop's
+  (linear part by viscosity, quadratic by density); plates in ``parallel`` share the branch flow at a common
+  pressure drop: identical plates exactly as ``a/m, b/m^2``, pure quadratic ones as ``b_eq = (sum b_k^-1/2)^-2``,
+  and distinct plates with a linear term as a parallel group the solver splits exactly at every flow; plates in
+  ``series`` add.
 * **Heat.** A plate's heat at the operating point is its ``heat`` (given at max) scaled by the tray's power
   ratio ``P(op) / P(max)``; its case temperature is the coolant temperature at its inlet plus heat x thermal
   resistance. The catalog resistance holds at the plate's ``nominal_flow``; away from it
@@ -39,9 +46,13 @@ and :mod:`~rackforge.solvers.air`, whose docstrings give the references)
   :mod:`rackforge.lowering.coolants`: solved first at ``T_fac + approach + 5 K``; when the mean of supply and
   return differs by more than 1 K, re-solved once at that mean.
 * **Static pressure.** Pressures are gauge, the pump suction (expansion tank) held at
-  :data:`SUCTION_PRESSURE_PA` = 100 kPa; ratings (``max_pressure``) are compared with the highest pressure each
-  part sees: the CDU outlet for the CDU and the manifold, the branch's supply tap for its hoses, disconnects and
-  plates.
+  :data:`SUCTION_PRESSURE_PA` = 100 kPa at the reference height: the in-rack CDU's centre, or the rack's floor
+  for an in-row CDU. Tap pressures are reported as a gauge at the tap's height reads them: the flow solution
+  (where static head cancels around the loop) less ``rho g (z - z_ref)``. Ratings (``max_pressure``) are
+  compared with the highest pressure each part sees: the CDU outlet for the CDU, the CDU outlet or the lowest
+  tap for the manifold, the branch's supply tap for its hoses, disconnects and plates.
+* **Reported figures.** Per loop: delivered flow per W of liquid heat (``flow_per_heat_m3_s_per_w``, and in
+  L/min/kW), the flow spread ``(max - min)/mean`` among branches of the same part, the tee model.
 * **Facility water.** ``site.facility_water_supply_temperature``; when absent, the top of the generation's
   ``facility_water_class``, else 30 degC (``facility_assumed`` says so in the output).
 * **Fault scenarios** (one batch, warm-started from the base solution): each pump lost, each branch blocked, the
@@ -382,60 +393,62 @@ def _corrected_curve(a: float, b: float, coolant: str, t_k: float, props) -> tup
     return coolant_corrected_curve(a, b, ref.rho, ref.mu, props.rho, props.mu)
 
 
+_CURVES: dict = {}
+
+
 def _plate_curve(p: PlateInfo, props) -> tuple[float, float]:
     cp = p.part
+    key = (id(cp), props.rho, props.mu)
+    hit = _CURVES.get(key)
+    if hit is not None and hit[0] is cp:
+        return hit[1]
     a, b = _fit_points(cp.pressure_drop, cp.laminar_fraction)
-    return _corrected_curve(a, b, cp.pressure_drop_coolant, float(cp.pressure_drop_temperature), props)
+    out = _corrected_curve(a, b, cp.pressure_drop_coolant, float(cp.pressure_drop_temperature), props)
+    if len(_CURVES) > 256:
+        _CURVES.clear()
+    _CURVES[key] = (cp, out)
+    return out
 
 
-def _plates_curve(br: BranchInfo, props) -> tuple[float, float]:
+def _plates_curve(br: BranchInfo, props) -> tuple[float, float, list]:
     """Lumped curve of a branch's plates (corrected to the loop's coolant); sets each plate's flow share.
 
-    Series plates add. Parallel plates: identical ones form groups of m, each exactly ``a/m, b/m^2`` (equal split,
-    :func:`~rackforge.solvers.hydraulic_network.parallel_split`); one group, or pure quadratic groups
-    (``b_eq = (sum b_k^-1/2)^-2``, shares ``b_k^-1/2 / sum``), are exact for every flow. Distinct groups with a
-    linear term have no exact ``a q + b q^2`` form: their split is solved exactly at the branch's minimum flow,
-    the sum refitted over 0.25-2x that flow (see :func:`_plate_shares` for the shares at the solved flow).
+    Returns ``(a, b, members)``: series plates add into ``a, b``. Parallel plates: identical ones form groups of
+    m, each exactly ``a/m, b/m^2`` (equal split, :func:`~rackforge.solvers.hydraulic_network.parallel_split`); one
+    group, or pure quadratic groups (``b_eq = (sum b_k^-1/2)^-2``, shares ``b_k^-1/2 / sum``), lump exactly into
+    ``a, b``. Distinct groups with a linear term have no exact ``a q + b q^2`` form: they are returned as
+    ``members`` ``[(a_g, b_g), ...]``, a parallel group the solver splits exactly at every flow
+    (:func:`~rackforge.solvers.hydraulic_network.group_pressure_drop`); their shares are set at the solved flow
+    (:func:`_plate_shares`).
     """
     plates = [p for p in br.plates if p.part is not None and p.part.pressure_drop]
+    br.groups = []
     if not plates:
-        return 0.0, 0.0
+        return 0.0, 0.0, []
     ab = np.array([_plate_curve(p, props) for p in plates])
     a, b = ab[:, 0], ab[:, 1]
     if br.part.liquid.arrangement == "series":
         for p in plates:
             p.share = 1.0
-        return float(a.sum()), float(b.sum())
-    keys = [(float(x), float(y)) for x, y in zip(a, b)]
+        return float(a.sum()), float(b.sum()), []
     groups: dict = {}
-    for k, p in zip(keys, plates):
-        groups.setdefault(k, []).append(p)
+    for x, y, p in zip(a, b, plates):
+        groups.setdefault((float(x), float(y)), []).append(p)
     ga = np.array([k[0] / len(v) for k, v in groups.items()])
     gb = np.array([k[1] / len(v) ** 2 for k, v in groups.items()])
     br.groups = [(float(x), float(y), v) for x, y, v in zip(ga, gb, groups.values())]
     if len(groups) == 1:
         for p in plates:
             p.share = 1.0 / len(plates)
-        return float(ga[0]), float(gb[0])
+        return float(ga[0]), float(gb[0]), []
     if np.all(ga == 0) and np.all(gb > 0):
         s = 1.0 / np.sqrt(gb)
         for (_, _, v), si in zip(br.groups, s / s.sum()):
             for p in v:
                 p.share = float(si) / len(v)
-        return 0.0, float(1.0 / s.sum() ** 2)
-    from rackforge.solvers.hydraulic_network import parallel_split
-
-    q_ref = max(br.min_flow, 1e-6)
-    qs = q_ref * np.array([0.25, 0.5, 1.0, 1.5, 2.0])
-    dps = np.array([parallel_split(ga, gb, q)[1] for q in qs])
-    _plate_shares(br, q_ref)
-    m = np.column_stack([qs, qs * qs])
-    (ae, be), *_ = np.linalg.lstsq(m, dps, rcond=None)
-    if ae < 0:
-        ae, be = 0.0, float(np.dot(qs * qs, dps) / np.dot(qs**2, qs**2))
-    elif be < 0:
-        ae, be = float(np.dot(qs, dps) / np.dot(qs, qs)), 0.0
-    return float(ae), float(be)
+        return 0.0, float(1.0 / s.sum() ** 2), []
+    _plate_shares(br, max(br.min_flow, 1e-6))
+    return 0.0, 0.0, [(float(x), float(y)) for x, y in zip(ga, gb)]
 
 
 def _plate_shares(br: BranchInfo, flow: float) -> None:
@@ -476,6 +489,7 @@ def _build_network(lr: LoopResult, props):
     crane = man.tee_loss == "crane"
     ptr = [0]
     bp_d, bp_len, bp_eps, bp_k, br_a, br_b, d_tees = [], [], [], [], [], [], []
+    pg_ptr, pg_a, pg_b = [0], [], []
     for br in lr.branches:
         a = b = 0.0
         if br.hose is not None:
@@ -494,7 +508,10 @@ def _build_network(lr: LoopResult, props):
             b += k_factor_coefficient(2.0 * float(man.tap_loss_k), d_tee, rho)
         if br.qd is not None:
             b += float(qd_pair_coefficient(br.qd.cv, rho, n_pairs=2))
-        pa, pb = _plates_curve(br, props)
+        pa, pb, members = _plates_curve(br, props)
+        pg_a.extend(m[0] for m in members)
+        pg_b.extend(m[1] for m in members)
+        pg_ptr.append(len(pg_a))
         br_a.append(a + pa)
         br_b.append(b + pb)
     pts = cdu.pumps.curve
@@ -515,7 +532,7 @@ def _build_network(lr: LoopResult, props):
         br_ptr=np.array(ptr), bp_d=np.array(bp_d), bp_len=np.array(bp_len), bp_eps=np.array(bp_eps),
         bp_k=np.array(bp_k), br_a=np.array(br_a), br_b=np.array(br_b),
         reverse_return=False, p_suction=SUCTION_PRESSURE_PA, tee=crane, br_dtee=np.array(d_tees),
-        sup_z=z, ret_z=z, z_ref=z_in)
+        sup_z=z, ret_z=z, z_ref=z_in, pg_ptr=np.array(pg_ptr), pg_a=np.array(pg_a), pg_b=np.array(pg_b))
 
 
 def _plate_load(lr: LoopResult):

@@ -157,9 +157,10 @@ def rf304(ctx):
 @rule("RF305", "pressure-over-rating", "error", "A loop part sees more pressure than its rating.")
 def rf305(ctx):
     """
-    **What**: the solved gauge pressure a part sees (pump suction held at 100 kPa plus the pump's rise, less the
-    drops on the way) exceeds its `max_pressure`: the CDU and the manifold at the CDU outlet; a tray's hose,
-    quick disconnects and cold plates at its supply tap.
+    **What**: the solved gauge pressure a part sees (pump suction held at 100 kPa at the CDU's height, plus the
+    pump's rise, less the drops on the way, plus the static head down to the part) exceeds its `max_pressure`:
+    the CDU at its outlet, the manifold at the CDU outlet or its lowest tap, whichever is higher; a tray's hose,
+    quick disconnects and cold plates at its supply tap, as a gauge at the tap's height would read.
 
     **Why**: above its rating a fitting or a cold plate may leak onto live electronics; quick disconnects are
     rated for their operating pressure, not their burst pressure.

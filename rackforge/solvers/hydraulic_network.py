@@ -37,6 +37,7 @@ __all__ = [
     "pump_curve_rises",
     "G_STANDARD",
     "coolant_corrected_curve",
+    "group_pressure_drop",
 ]
 
 #: One US gallon per minute in [m^3/s] (1 gal = 3.785411784 L exactly).
@@ -90,6 +91,12 @@ class HydraulicNetwork(NamedTuple):
         in the flow solution of a constant-density loop).
     z_ref : float
         Height at which ``p_suction`` holds (the fill point / expansion tank connection) [m].
+    pg_ptr : ndarray of int64, shape (n+1,)
+        Branch ``i`` has, in series with its pipes and its ``br_a``/``br_b`` term, a group of parallel
+        members ``pg_ptr[i]:pg_ptr[i+1]``, each ``dp = pg_a q_k + pg_b q_k^2``, sharing the branch flow at
+        one common drop (solved exactly, :func:`group_pressure_drop`); empty for most branches.
+    pg_a, pg_b : ndarray
+        Member coefficients [Pa s/m^3], [Pa s^2/m^6].
     """
 
     rho: float
@@ -121,6 +128,9 @@ class HydraulicNetwork(NamedTuple):
     sup_z: np.ndarray | None = None
     ret_z: np.ndarray | None = None
     z_ref: float = 0.0
+    pg_ptr: np.ndarray | None = None
+    pg_a: np.ndarray | None = None
+    pg_b: np.ndarray | None = None
 
     @property
     def n_branches(self) -> int:
@@ -397,6 +407,9 @@ def build_network(
     sup_z=0.0,
     ret_z=0.0,
     z_ref=0.0,
+    pg_ptr=None,
+    pg_a=None,
+    pg_b=None,
 ):
     """Validate and pack the arrays of one loop into a :class:`HydraulicNetwork`.
 
@@ -438,6 +451,9 @@ def build_network(
         diameter for a branch without pipes.
     sup_z, ret_z : array_like, shape (n,)
         Tap heights [m]. z_ref : float, height of ``p_suction`` [m].
+    pg_ptr, pg_a, pg_b : array_like, optional
+        Parallel groups of the branches (CSR offsets of shape (n+1,), member coefficients [Pa s/m^3],
+        [Pa s^2/m^6]); default none.
 
     Returns
     -------
@@ -494,6 +510,15 @@ def build_network(
         has = np.diff(br_ptr) > 0
         br_dtee = np.where(has, net.bp_d[first] if npipe else 0.0, net.sup_d)
     net = net._replace(br_dtee=as_f64(br_dtee, n, "br_dtee"))
+    if pg_ptr is None:
+        pg_ptr, pg_a, pg_b = np.zeros(n + 1, np.int64), np.zeros(0), np.zeros(0)
+    pg_ptr = np.ascontiguousarray(np.asarray(pg_ptr, dtype=np.int64))
+    if pg_ptr.shape != (n + 1,) or pg_ptr[0] != 0 or np.any(np.diff(pg_ptr) < 0):
+        raise ValueError("pg_ptr must be non-decreasing CSR offsets of shape (n+1,) starting at 0")
+    npg = int(pg_ptr[-1])
+    net = net._replace(pg_ptr=pg_ptr, pg_a=as_f64(pg_a, npg, "pg_a"), pg_b=as_f64(pg_b, npg, "pg_b"))
+    if np.any(net.pg_a < 0) or np.any(net.pg_b < 0) or np.any(net.pg_a + net.pg_b <= 0):
+        raise ValueError("parallel group members need a >= 0, b >= 0, a + b > 0")
     if np.any(net.br_dtee <= 0):
         raise ValueError("br_dtee: diameters must be positive")
     if net.rho <= 0 or net.mu <= 0:
@@ -902,3 +927,54 @@ def coolant_corrected_curve(a, b, rho_ref, mu_ref, rho, mu):
     White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 6.4 (laminar pipe flow) and 6.7 (minor losses).
     """
     return float(a) * mu / mu_ref, float(b) * rho / rho_ref
+
+
+def group_pressure_drop(q, a, b):
+    """Common pressure drop [Pa] of parallel members ``dp = a_k q_k + b_k q_k^2`` carrying ``q`` [m^3/s] in all,
+    and its slope ``d(dp)/dq`` [Pa s/m^3]; vectorised over ``q`` (odd in ``q``).
+
+    Each member carries ``q_k(dp) = 2 dp / (a_k + sqrt(a_k^2 + 4 b_k dp))``; ``S(dp) = sum q_k(dp) - |q|`` is
+    increasing and concave, so Newton's method started at the upper bound ``min_k (a_k |q| + b_k q^2)`` (all the
+    flow through the least resistant member) undershoots once and then rises monotonically to the root. The
+    slope is ``1 / sum q_k'(dp)``, ``q_k' = (a_k^2 + 4 b_k dp)^-1/2``.
+
+    Parameters
+    ----------
+    q : array_like
+        Group flow [m^3/s].
+    a, b : array_like, shape (k,)
+        Member coefficients [Pa s/m^3], [Pa s^2/m^6].
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(dp [Pa], slope [Pa s/m^3])``.
+
+    References
+    ----------
+    White, F. M. (2011). Fluid Mechanics, 7th ed., sec. 6.9 (pipes in parallel); Ortega, J. M., Rheinboldt,
+    W. C. (1970). Iterative Solution of Nonlinear Equations in Several Variables, sec. 13.3 (monotone Newton
+    convergence for convex/concave functions).
+    """
+    q = np.asarray(q, dtype=float)
+    a = np.asarray(a, dtype=float)[:, None]
+    b = np.asarray(b, dtype=float)[:, None]
+    qa = np.abs(q).ravel()[None, :]
+    dp = np.min(a * qa + b * qa * qa, axis=0)
+    for _ in range(100):
+        root = np.sqrt(a * a + 4.0 * b * dp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            qk = np.where(root > 0, 2.0 * dp / (a + root), 0.0)
+            s = qk.sum(axis=0) - qa[0]
+            ds = np.where(root > 0, 1.0 / root, np.inf).sum(axis=0)
+            step = np.where(np.isfinite(ds) & (ds > 0), s / ds, 0.0)
+        nxt = np.maximum(dp - step, 0.0)
+        done = np.all(np.abs(nxt - dp) <= 1e-15 * np.maximum(nxt, 1e-300))
+        dp = nxt
+        if done:
+            break
+    root = np.sqrt(a * a + 4.0 * b * dp)
+    with np.errstate(divide="ignore"):
+        ds = (1.0 / root).sum(axis=0)
+    slope = np.where(np.isfinite(ds) & (ds > 0), 1.0 / ds, 0.0)
+    return (np.sign(q.ravel()) * dp).reshape(q.shape), slope.reshape(q.shape)

@@ -20,11 +20,21 @@ the supply header.
   pressure drop (heat exchanger, strainer, piping).
 * A branch is a series of pipes (hoses, with their minor-loss K) plus a lumped component term
   ``dp = a*q + b*q*|q|`` (quick-disconnect pairs and cold plates, see :func:`qd_pair_coefficient`,
-  :func:`fit_component_curve`, :func:`parallel_identical`).
+  :func:`fit_component_curve`, :func:`parallel_identical`) plus, optionally, a parallel group of members
+  ``a_k q_k + b_k q_k^2`` sharing the branch flow at one drop, split exactly at every iterate
+  (``net.pg_*``, :func:`group_pressure_drop`).
+* Optionally (``net.tee``) every tap is a 90-degree tee whose branch and run paths lose pressure by flow
+  ratio, Crane TP-410 (:func:`crane_tee_k`, :func:`tee_losses`).
 
 Flows are [m^3/s], pressures [Pa] (gauge, relative to the loop's static reference), lengths,
 diameters and roughness [m]. Hydrostatic head cancels around every closed loop of a
-constant-density fluid and is left out. Links are numbered ``0`` (CDU), ``1..n`` (supply segments),
+constant-density fluid and is left out of the solve; :func:`gauge_pressures` adds it back at each
+tap's height (``net.sup_z``, ``net.ret_z``) from the reference ``net.z_ref`` where ``p_suction`` holds.
+
+The same element set serves at hall scale: a row's facility-water header feeding racks (each rack's CDU
+primary side a branch: drop pipes plus the heat exchanger's ``a q + b q^2``, or several heat exchangers as a
+parallel group) from a facility pump is this ladder with the racks as branches; the API takes arrays of any
+length, per-segment diameters (tapered headers) and tap heights, and nothing in it is rack-specific. Links are numbered ``0`` (CDU), ``1..n`` (supply segments),
 ``n+1..2n`` (branches), ``2n+1..3n`` (return segments); unknown node pressures are ordered
 ``D, S_0, R_0, S_1, R_1, ...`` so that the Newton system is a symmetric pentadiagonal matrix solved
 in O(n) per iteration.
@@ -38,6 +48,7 @@ Churchill, S. W. (1977). Friction-factor equation spans all fluid-flow regimes. 
 White, F. M. (2011). *Fluid Mechanics*, 7th ed., McGraw-Hill, sec. 6.6-6.9 (Darcy-Weisbach, minor
   losses).
 ANSI/ISA-75.01.01-2012, *Flow Equations for Sizing Control Valves* (flow coefficient Cv).
+Crane Co. (2009). *Flow of Fluids Through Valves, Fittings, and Pipe*, Technical Paper 410 (tees).
 """
 from __future__ import annotations
 
@@ -67,6 +78,7 @@ __all__ = [
     "TEE_KINDS",
     "crane_tee_k",
     "tee_losses",
+    "group_pressure_drop",
     "parallel_split",
     "flow_spread",
     "gauge_pressures",
@@ -90,6 +102,7 @@ from rackforge.solvers.hydraulic_network import (  # noqa: F401
     fit_component_curve,
     flow_spread,
     gauge_pressures,
+    group_pressure_drop,
     parallel_split,
     pump_curve_rises,
     tee_losses,
@@ -340,10 +353,11 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
     """Tee losses at the current flows (Crane TP-410 90-degree tees, see ``crane_tee_k``).
 
     ``tk[i] = (rho/(2 A_sup_i^2), rho/(2 A_ret_i^2), beta2_sup_i, beta2_ret_i)``. Fills ``ext`` with
-    the added drop of every link [Pa] and ``dext`` with its slope in the link's own flow with the
-    coefficients K and the other links' flows held (the tee's combined flow moves with the branch's
-    own flow: ``d(K h Qc^2)/dq_b = 2 K h Qc``, kept >= 0); the run terms are lagged (slope 0). The
-    fixed point of the iteration is the exact solution; only the Newton slope is approximate.
+    the added drop of every link [Pa] and ``dext`` with its slope in the link's own flow, the other
+    links' flows held: for a branch the tee's combined flow ``Qc = q_b + Q_run`` and share
+    ``x = q_b/Qc`` move with it, ``d(K(x) h Qc^2)/dq_b = h Qc (K'(x) (1 - x) + 2 K)`` (``K'`` by a
+    central difference of 1e-6 in x; kept >= 0); the run terms are lagged (slope 0). The fixed point
+    of the iteration is the exact solution; only the Newton slope is approximate.
     """
     for j in range(ext.shape[0]):
         ext[j] = 0.0
@@ -359,7 +373,8 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
             hs = tk[i, 0] * qc * qc
             kb = _k_div_branch(x, tk[i, 2])
             ext[jb] += kb * hs
-            dext[jb] += max(2.0 * kb * tk[i, 0] * qc, 0.0)
+            dk = (_k_div_branch(x + 1e-6, tk[i, 2]) - _k_div_branch(x - 1e-6, tk[i, 2])) * 5e5
+            dext[jb] += max(tk[i, 0] * qc * (dk * (1.0 - x) + 2.0 * kb), 0.0)
             if i < n - 1:
                 ext[2 + i] += _k_div_run(x, tk[i, 2]) * hs
         qc = q[1 + 2 * n + i]  # return: combined = segment i
@@ -368,13 +383,45 @@ def _tee_terms(n, reverse, q, tk, ext, dext):
             hr = tk[i, 1] * qc * qc
             kb = _k_conv_branch(x, tk[i, 3])
             ext[jb] += kb * hr
-            dext[jb] += max(2.0 * kb * tk[i, 1] * qc, 0.0)
+            dk = (_k_conv_branch(x + 1e-6, tk[i, 3]) - _k_conv_branch(x - 1e-6, tk[i, 3])) * 5e5
+            dext[jb] += max(tk[i, 1] * qc * (dk * (1.0 - x) + 2.0 * kb), 0.0)
             kr = (1.55 * x - x * x) * hr
             if reverse:
                 if i > 0:
                     ext[2 * n + i] += kr
             elif i < n - 1:
                 ext[2 + 2 * n + i] += kr
+
+
+@njit(cache=True)
+def _group(qabs, pg_a, pg_b, k0, k1):
+    """Parallel group: common drop [Pa] at total flow ``qabs`` >= 0 and its slope (see
+    ``hydraulic_network.group_pressure_drop``: Newton on the concave member sum from the upper bound)."""
+    dp = math.inf
+    for k in range(k0, k1):
+        dp = min(dp, pg_a[k] * qabs + pg_b[k] * qabs * qabs)
+    for _ in range(100):
+        s = -qabs
+        ds = 0.0
+        for k in range(k0, k1):
+            root = math.sqrt(pg_a[k] * pg_a[k] + 4.0 * pg_b[k] * dp)
+            if root > 0.0:
+                s += 2.0 * dp / (pg_a[k] + root)
+                ds += 1.0 / root
+            else:
+                ds = math.inf
+        if not (ds > 0.0) or ds == math.inf:
+            break
+        nxt = max(dp - s / ds, 0.0)
+        done = abs(nxt - dp) <= 1e-15 * max(nxt, 1e-300)
+        dp = nxt
+        if done:
+            break
+    ds = 0.0
+    for k in range(k0, k1):
+        root = math.sqrt(pg_a[k] * pg_a[k] + 4.0 * pg_b[k] * dp)
+        ds += 1.0 / root if root > 0.0 else math.inf
+    return dp, (1.0 / ds if ds > 0.0 else 0.0)
 
 
 @njit(cache=True)
@@ -453,14 +500,13 @@ def _fill_headers(n, reverse, q):
 
 
 @njit(cache=True, fastmath=_FM)
-def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y,
-          ext, dext):
+def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q, cond, y):
     """Linearise every link: ``cond = 1/f'(q)``, ``y = q - f(q)/f'(q)`` (Todini & Pilati 1988).
 
-    Link laws ``p_from - p_to = f(q) + ext``; ``ext``/``dext`` are the tee terms of :func:`_tee_terms`
-    (zeros without tees). Slopes are safeguarded to stay positive: the CDU's at ``1e-6 c0/qref``; a
-    branch's component slope at ``2 b qfloor`` with ``qfloor = 1e-12 qref`` (only a branch without
-    pipes and without a linear term ever reaches it, at zero flow).
+    Link laws ``p_from - p_to = f(q)``; slopes are safeguarded to stay positive: the CDU's at
+    ``1e-6 c0/qref``; a branch's component slope at ``2 b qfloor`` with ``qfloor = 1e-12 qref`` (only a
+    branch without pipes and without a linear term ever reaches it, at zero flow). Tee and parallel-group
+    terms are added by :func:`_add_terms`.
     """
     # CDU: pumps in parallel minus internal drop; at negative flow the slope is mirrored
     qj = q[0]
@@ -474,15 +520,11 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
     for i in range(n):
         j = 1 + i
         f, fp = _pipe_fast(q[j], pk, i)
-        f += ext[j]
-        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
     for i in range(n):
         j = 1 + 2 * n + i
         f, fp = _pipe_fast(q[j], pk, n + i)
-        f += ext[j]
-        fp += dext[j]
         cond[j] = 1.0 / fp
         y[j] = q[j] - f * cond[j]
     qfloor = 1e-12 * qref
@@ -494,14 +536,46 @@ def _laws(n, c0, c1, c2, n_act, cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, q
             continue
         qj = q[j]
         aq = abs(qj)
-        f = br_a[i] * qj + br_b[i] * qj * aq + ext[j]
-        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor) + dext[j]
+        f = br_a[i] * qj + br_b[i] * qj * aq
+        fp = br_a[i] + 2.0 * br_b[i] * max(aq, qfloor)
         for k in range(br_ptr[i], br_ptr[i + 1]):
             dp, ddp = _pipe_fast(qj, pk, 2 * n + k)
             f += dp
             fp += ddp
         cond[j] = 1.0 / fp
         y[j] = qj - f * cond[j]
+
+
+@njit(cache=True)
+def _add_terms(n, c0, qref, is_open, q, cond, y, tee, ext, dext, pg_ptr, pg_a, pg_b):
+    """Add tee terms (``ext``, slope ``dext`` from :func:`_tee_terms`) and parallel-group drops to the linearised
+    links: from ``cond = 1/f'`` and ``y = q - f/f'`` recover ``f, f'``, add, and linearise again. Runs only for
+    loops that have either (the plain path keeps its single pass)."""
+    m = 3 * n + 1
+    if tee:
+        for j in range(1, m):
+            if cond[j] == 0.0:
+                continue  # a blocked branch
+            fp = 1.0 / cond[j]
+            f = (q[j] - y[j]) * fp + ext[j]
+            fp += dext[j]
+            cond[j] = 1.0 / fp
+            y[j] = q[j] - f * cond[j]
+    if pg_ptr[n] > 0:
+        floor = 1e-12 * c0 / qref
+        for i in range(n):
+            k0, k1 = pg_ptr[i], pg_ptr[i + 1]
+            if k1 == k0 or not is_open[i]:
+                continue
+            j = 1 + n + i
+            qj = q[j]
+            fp = 1.0 / cond[j]
+            f = (qj - y[j]) * fp
+            dp, ddp = _group(abs(qj), pg_a, pg_b, k0, k1)
+            f += dp if qj >= 0.0 else -dp
+            fp += max(ddp, floor)
+            cond[j] = 1.0 / fp
+            y[j] = qj - f * cond[j]
 
 
 @njit(cache=True)
@@ -550,8 +624,8 @@ def _penta_solve(dg, e1, e2, b, x, l1, l2, dinv):
 
 
 @njit(cache=True)
-def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p, tol,
-         max_iter):
+def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr, pg_a,
+         pg_b, q, p, tol, max_iter):
     """Global gradient iterations in place on link flows ``q`` (3n+1) and node pressures ``p``.
 
     Returns ``(converged, iterations)``. Node pressures are relative to the suction node.
@@ -590,17 +664,19 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, t
     l1 = np.empty(nn)
     l2 = np.empty(nn)
     dinv = np.empty(nn)
-    ext = np.zeros(m)
-    dext = np.zeros(m)
+    ext = np.zeros(m if tee else 0)
+    dext = np.zeros(m if tee else 0)
     converged = False
     it = 0
     dprev = 0.0
     while it < max_iter:
         it += 1
-        if tee:
-            _tee_terms(n, reverse, q, tk, ext, dext)
         _laws(n, c0, c1, c2, float(n_act), cdu_a, cdu_b, br_ptr, pk, br_a, br_b, is_open, qref, q,
-              cond, y, ext, dext)
+              cond, y)
+        if tee or pg_ptr[n] > 0:
+            if tee:
+                _tee_terms(n, reverse, q, tk, ext, dext)
+            _add_terms(n, c0, qref, is_open, q, cond, y, tee, ext, dext, pg_ptr, pg_a, pg_b)
         # assemble A^T G A p = -A^T y: diag += c, off -= c, rhs[from] -= y, rhs[to] += y
         dg[:] = 0.0
         e1[:] = 0.0
@@ -654,7 +730,9 @@ def _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, t
             if not is_open[i]:
                 continue
             qn = y[jb] + cond[jb] * (p[s] - p[s + 1])
-            dmax = max(dmax, abs(qn - q[jb]) / max(abs(qn), 1e-300))
+            dq = abs(qn - q[jb])
+            if dq > dmax * abs(qn):  # a division only when the maximum moves
+                dmax = dq / max(abs(qn), 1e-300)
             q[jb] = qn
             qt += qn
         dmax = max(dmax, abs(qt - q[0]) / max(abs(qt), 1e-300))
@@ -712,30 +790,30 @@ def _tee_consts(n, rho, sup_d, ret_d, br_dtee):
 
 
 @njit(cache=True)
-def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
-               warm, tol, max_iter):
+def _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr,
+               pg_a, pg_b, q, p, warm, tol, max_iter):
     if not warm:
         _initial_flows(n, pc[0], pc[1], pc[2], max(n_act, 1), cdu_a, cdu_b, br_ptr, pk, br_a, br_b,
                        is_open, reverse, q)
-    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, q, p,
-                tol, max_iter)
+    return _gga(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk, pg_ptr,
+                pg_a, pg_b, q, p, tol, max_iter)
 
 
 @njit(cache=True)
 def _solve_single(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d,
                   ret_len, ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b,
-                  tee, br_dtee, is_open, q, p, warm, tol, max_iter):
+                  tee, br_dtee, pg_ptr, pg_a, pg_b, is_open, q, p, warm, tol, max_iter):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
     tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
     return _solve_one(n, pc, n_act, cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b, is_open, tee, tk,
-                      q, p, warm, tol, max_iter)
+                      pg_ptr, pg_a, pg_b, q, p, warm, tol, max_iter)
 
 
 @njit(cache=True, parallel=True)
 def _solve_many(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len,
                 ret_eps, ret_k, reverse, br_ptr, bp_d, bp_len, bp_eps, bp_k, br_a, br_b, tee, br_dtee,
-                is_open, q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
+                pg_ptr, pg_a, pg_b, is_open, q_warm, has_warm, tol, max_iter, q_out, p_out, conv, iters):
     pk = _all_consts(n, rho, mu, sup_d, sup_len, sup_eps, sup_k, ret_d, ret_len, ret_eps, ret_k,
                      bp_d, bp_len, bp_eps, bp_k)
     tk = _tee_consts(n, rho, sup_d, ret_d, br_dtee)
@@ -745,10 +823,12 @@ def _solve_many(n, rho, mu, pc, n_act, cdu_a, cdu_b, sup_d, sup_len, sup_eps, su
         if has_warm:
             q[:] = q_warm
         ok, it = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                            is_open[s], tee, tk, q, p_out[s], has_warm, tol, max_iter)
+                            is_open[s], tee, tk, pg_ptr, pg_a, pg_b, q, p_out[s], has_warm, tol,
+                            max_iter)
         if not ok and has_warm:  # fall back to a cold start
             ok, it2 = _solve_one(n, pc, n_act[s], cdu_a, cdu_b, reverse, br_ptr, pk, br_a, br_b,
-                                 is_open[s], tee, tk, q, p_out[s], False, tol, max_iter)
+                                 is_open[s], tee, tk, pg_ptr, pg_a, pg_b, q, p_out[s], False, tol,
+                                 max_iter)
             it += it2
         conv[s] = ok
         iters[s] = it
@@ -760,8 +840,14 @@ def _args(net):
     ), (
         net.cdu_a, net.cdu_b, net.sup_d, net.sup_len, net.sup_eps, net.sup_k, net.ret_d,
         net.ret_len, net.ret_eps, net.ret_k, net.reverse_return, net.br_ptr, net.bp_d, net.bp_len,
-        net.bp_eps, net.bp_k, net.br_a, net.br_b, bool(net.tee), _dtee(net),
+        net.bp_eps, net.bp_k, net.br_a, net.br_b, bool(net.tee), _dtee(net), *_groups(net),
     )
+
+
+def _groups(net):
+    if net.pg_ptr is None:
+        return np.zeros(net.n_branches + 1, np.int64), np.zeros(0), np.zeros(0)
+    return net.pg_ptr, net.pg_a, net.pg_b
 
 
 def _dtee(net):

@@ -9,6 +9,8 @@ Same physical equations as :mod:`rackforge.solvers.hydraulics`, written independ
   backtracking line search on the residual;
 * header tee losses (``net.tee``) from the numpy :func:`~rackforge.solvers.hydraulic_network.tee_losses`
   in the residual, left out of ``F'`` (a quasi-Newton step: the residual, and so the solution, is exact);
+* parallel groups (``net.pg_*``) by :func:`~rackforge.solvers.hydraulic_network.group_pressure_drop` on the
+  real part, with its slope carried into the imaginary part (the complex step through an inner iteration);
 * stopping test: every link's step below ``tol`` relative to its own flow and every free node's mass
   balance below ``tol`` relative to its throughput.
 
@@ -39,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackforge.solvers.hydraulic_network import HydraulicSolution, tee_losses
+from rackforge.solvers.hydraulic_network import HydraulicSolution, group_pressure_drop, tee_losses
 
 #: Largest number of free nodes (``2n + 1`` for ``n`` branches) solved densely. 99 because OpenBLAS
 #: factors matrices of 100 x 100 and more with threads, which on a busy 2-core machine costs 5 ms to over
@@ -86,6 +88,20 @@ def _pipes_dp(q, d, length, eps, k, rho, mu):
         f = churchill_ref(np.where(lam, 1.0, re), eps / d)
         turb = (f * length / d + k) * rho * v * av / 2.0
     return np.where(lam, 32.0 * mu * length * v / (d * d) + k * rho * v * av / 2.0, turb)
+
+
+def _group_terms(net, branches, qb):
+    """Parallel-group drop of branches ``branches`` at flows ``qb`` [..., len(branches)], complex-safe."""
+    out = np.zeros_like(qb)
+    if net.pg_ptr is None or net.pg_ptr[-1] == 0:
+        return out
+    for col, i in enumerate(branches):
+        k0, k1 = net.pg_ptr[i], net.pg_ptr[i + 1]
+        if k1 > k0:
+            x = qb[..., col]
+            dp, slope = group_pressure_drop(x.real, net.pg_a[k0:k1], net.pg_b[k0:k1])
+            out[..., col] = dp + 1j * x.imag * slope if np.iscomplexobj(x) else dp
+    return out
 
 
 def _graph(net, n_act, is_open):
@@ -143,7 +159,7 @@ def _make_law(net, n_act, edges):
             dp = _pipes_dp(qb[owner], net.bp_d[pipe_rows], net.bp_len[pipe_rows], net.bp_eps[pipe_rows],
                            net.bp_k[pipe_rows], net.rho, net.mu)
             fb = fb + summer @ dp
-        f[br] = fb
+        f[br] = fb + _group_terms(net, bi, qb)
         return f
 
     return law
@@ -372,7 +388,7 @@ class _Loop:
             dp = _pipes_dp(qb[:, self.owner], net.bp_d, net.bp_len, net.bp_eps, net.bp_k, net.rho, net.mu)
             fb = fb.copy()
             fb[:, self.has_pipes] += np.add.reduceat(dp, self.starts, axis=1)
-        f[:, 1 + n:1 + 2 * n] = fb
+        f[:, 1 + n:1 + 2 * n] = fb + _group_terms(net, range(n), qb)
         if net.tee:
             f = f + tee_losses(net, q.real)
         return f
