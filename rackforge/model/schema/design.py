@@ -16,6 +16,7 @@ from rackforge.model.schema.common import (
     PosVoltage, Power, TempDiff, Temperature,
 )
 from rackforge.model.schema.catalog import Coolant, Face
+from rackforge.model.schema.facility import Facility
 
 FORMAT_VERSION = 1
 
@@ -210,6 +211,8 @@ class Design(Model):
     links: list[Link] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    facility: Facility | None = Field(default=None, description="The hall: facility power chain, facility water "
+                                      "(and the hall fabric). See rackforge/model/schema/facility.py.")
 
     @model_validator(mode="after")
     def _has_racks(self) -> "Design":
