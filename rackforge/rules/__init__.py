@@ -28,6 +28,8 @@ RULE_MODULES = (
     "rackforge.rules.network",
     "rackforge.rules.cooling",
     "rackforge.rules.supply_chain",
+    "rackforge.rules.facility_power",
+    "rackforge.rules.facility_water",
 )
 
 
