@@ -467,6 +467,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
     n_single = 1 + len(single)
     worst = np.zeros(E)
     worst_s = np.zeros(E, np.int64)
+    max_out = np.zeros(E)
     mf_worst = np.zeros(E)
     mf_worst_s = np.zeros(E, np.int64)
     gf_worst = np.zeros(len(gf_leaf))
@@ -495,6 +496,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
             v = blk[k, np.arange(E)]
             upd = v > worst
             worst[upd], worst_s[upd] = v[upd], k[upd] + sl.start
+            max_out = np.maximum(max_out, res["p_out_w"][sl.start - a:sl.stop - a].max(axis=0))
             gblk = res["gf_power_w"][sl.start - a:sl.stop - a]
             kg = gblk.argmax(axis=0)
             vg = gblk[kg, np.arange(gblk.shape[1])]
@@ -512,6 +514,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
         if a == 0:
             gf_worst = np.maximum(gf_worst, res["gf_power_w"][0])
     fa.single_worst = np.maximum(worst, fa.base_loading)
+    fa.single_max_out = np.maximum(max_out, fa.base_p_out)
     fa.single_worst_label = [fa.labels[int(s)] if worst[i] > 0 else "base" for i, s in enumerate(worst_s)]
     fa.mf_worst = mf_worst
     fa.mf_worst_label = [fa.labels[int(s)] if mf_worst[i] > 0 else "-" for i, s in enumerate(mf_worst_s)]
@@ -536,7 +539,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
         if mods > 1:
             fa.module_loss.append((i, float(fa.base_p_out[i]) / ((mods - 1) * mr), mods))
         rt = e.spec.battery_runtime if e.spec.battery_runtime is not None else part.battery_runtime
-        worst_load = float(fa.single_worst[i]) * cap
+        worst_load = float(fa.single_max_out[i])
         t = float(ups_runtime_s(float(rt), cap, worst_load)) if rt is not None else None
         fa.ups_runtime.append({"id": e.id, "ptr": e.ptr, "rated_runtime_s": float(rt) if rt is not None else None,
                                "worst_load_w": worst_load, "runtime_s": t,
@@ -560,8 +563,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
     # busway voltage drop in the worst single loss
     for i, e in enumerate(elems):
         if e.kind == "busway":
-            p = float(fa.single_worst[i]) * min(e.lim_in_w, e.lim_breaker_w)
-            cur = p / (SQRT3 * e.voltage_v * pf)
+            cur = float(fa.single_max_out[i]) / (SQRT3 * e.voltage_v * pf)
             fa.busway_drop.append((i, SQRT3 * cur * e.r_drop / e.voltage_v, fa.single_worst_label[i]))
     _selectivity(fa, elems, groups, gkeys)
     _topology_check(fa, elems, gkeys, groups)

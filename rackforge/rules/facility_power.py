@@ -288,7 +288,7 @@ def rf259(ctx):
     for (ptr, (i, d, lbl)), n in _per_ptr(hits):
         more = f" (and {n - 1} more runs)" if n > 1 else ""
         yield Hit(ptr, f"busway run {fa.elems[i].id}: {d:.2%} voltage drop after {lbl}, above "
-                  f"{fa.max_voltage_drop:.1%}{more}", "fewer racks per run, or a larger busway",
+                  f"{fa.max_voltage_drop:.2%}{more}", "fewer racks per run, or a larger busway",
                   value=d, limit=fa.max_voltage_drop, unit="")
 
 

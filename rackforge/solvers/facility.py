@@ -136,8 +136,9 @@ def ups_runtime_s(runtime_rated_s, rating_w, load_w):
     constant-energy form is its conservative bound at part load).
     """
     load = np.asarray(load_w, dtype=float)
-    with np.errstate(divide="ignore"):
-        return np.where(load > 0, runtime_rated_s * rating_w / np.maximum(load, 1e-300), np.inf)
+    out = np.full(load.shape, np.inf)
+    np.divide(runtime_rated_s * rating_w, load, out=out, where=load > 0)
+    return out
 
 
 def chain_flow(failed, up_ptr, up_idx, kind, pf, tx_p0, tx_pk, tx_sr, ups_rating, eff_ptr, eff_x, eff_y,
