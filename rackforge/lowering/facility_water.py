@@ -204,7 +204,7 @@ def _row_net(rh: list[RackHydraulics], spec, pitch, rho, mu, dp_src):
         reverse_return=spec.layout == "reverse", p_suction=0.0)
 
 
-def _solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitch, row_pitch, rho, mu, counter):
+def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitch, row_pitch, rho, mu, counter):
     from rackforge.solvers.hydraulic_network import build_network, fit_component_curve, fit_pump_curve
     from rackforge.solvers.hydraulics import solve
 
@@ -377,10 +377,10 @@ def analyze(ctx) -> FacilityWaterAnalysis:
         if key not in cache:
             t_mean = fw.t_fws_c + float(cdu.approach) + 5.0
             props = coolant_props(spec.coolant, t_mean)
-            base = _solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter)
+            base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter)
             lost = None
             if spec.redundant > 0:
-                lost = _solve_loop(rr, spec, cdu, spec.cdus - spec.redundant, pitch, row_pitch, props.rho, props.mu,
+                lost = solve_loop(rr, spec, cdu, spec.cdus - spec.redundant, pitch, row_pitch, props.rho, props.mu,
                                    counter)
             for s, k in ((base, spec.cdus), (lost, spec.cdus - spec.redundant)):
                 if s is None:
