@@ -219,3 +219,29 @@ def test_hall_seed_is_clean():
 
     res = validate(HALL)
     assert [f"{f.code} {f.message}" for f in res.findings if f.severity >= Severity.WARNING] == []
+
+
+def test_render_oneline_and_water(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from rackforge.cli.app import main
+
+    def run(args):
+        try:
+            main(args)
+        except SystemExit as exc:
+            return exc.code or 0
+        return 0
+
+    out = tmp_path / "one.svg"
+    assert run(["render", "--view", "oneline", BLOCK, "-o", str(out)]) == 0
+    root = ET.parse(out).getroot()
+    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for name in ("MV-A", "TX01-1", "SWGR01-4", "UPS01-3", "B01b/B/bw3", "row B01a: 6 racks"):
+        assert name in texts
+    out2 = tmp_path / "water.svg"
+    assert run(["render", "--view", "water", BLOCK, "-o", str(out2)]) == 0
+    texts = " ".join(t.text or "" for t in ET.parse(out2).getroot().iter("{http://www.w3.org/2000/svg}text"))
+    assert "2 x CDU-FAC-2MW" in texts and "Worst-placed rack" in texts
+    # a row that does not exist is a usage error (exit 2), not a traceback
+    assert run(["render", "--view", "oneline", "--rack", "NOPE", BLOCK]) == 2

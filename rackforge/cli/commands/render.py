@@ -17,6 +17,10 @@ def render(
     rack: List[str] = typer.Option([], "--rack", "-r", help="A rack id, template name or row to draw "
                                    "(repeatable; a row draws its racks side by side). Default: one elevation "
                                    "per rack definition."),
+    view: str = typer.Option("elevation", "--view", help="elevation (rack elevations), oneline (the facility power "
+                             "chain feeding the rows given with --rack, default the first block) or water (the "
+                             "facility water loops given with --loop, default the first)."),
+    loop: List[str] = typer.Option([], "--loop", help="--view water: a facility water loop id (repeatable)."),
     face: str = typer.Option("front", "--face", help="front or rear (rear shows busbars and manifolds)."),
     overlay: str = typer.Option("none", "--overlay", help="none (colour by kind), power, thermal or findings."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the SVG to FILE (atomically); "
@@ -28,6 +32,8 @@ def render(
     """Draw rack elevations as SVG: rack-unit scale, one labelled box per mount, optional overlay and legend."""
     from rackforge.features.render.svg import FACES, OVERLAYS
 
+    if view not in ("elevation", "oneline", "water"):
+        usage(f"unknown view {view!r}: expected elevation, oneline or water")
     if face not in FACES:
         usage(f"unknown face {face!r}: expected front or rear")
     if overlay not in OVERLAYS:
@@ -39,6 +45,22 @@ def render(
 
     opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
     ld = load_design_or_exit(path, opts, "it cannot be drawn")
+    if view != "elevation":
+        if ld.design.facility is None or getattr(ld.design.facility, "power" if view == "oneline" else "water") is None:
+            usage(f"{ld.doc.path}: --view {view} needs facility.{'power' if view == 'oneline' else 'water'} in the "
+                  "design")
+        from rackforge.features.render.oneline import oneline_svg, water_svg
+
+        ctx = Context(ld, opts)
+        if view == "oneline":
+            rows = {r.row for r in ld.resolved.racks}
+            bad = [r for r in rack if r not in rows]
+            if bad:
+                usage(f"{ld.doc.path}: --rack: {bad[0]!r} is not a row of the design (--view oneline takes rows)")
+            emit(oneline_svg(ctx, rack), output)
+        else:
+            emit(water_svg(ctx, loop), output)
+        return
     try:
         columns = columns_for(ld.resolved, rack)
     except ValueError as exc:
