@@ -451,6 +451,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
         gf_ptr.append(len(gf_leaf))
     arrays = _arrays(elems, pf)
     gf = (np.array(gf_ptr, np.int64), np.array(gf_leaf, np.int64), np.array(gf_share, float))
+    fa.bench_inputs = {"arrays": arrays, "g_power": g_power, "gf": gf}   # the solver's inputs (benches/hall.py)
 
     # scenarios: base + each element out
     single = [(f"loss of {e.id}", (i,)) for i, e in enumerate(elems)]

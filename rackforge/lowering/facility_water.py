@@ -36,7 +36,9 @@ Model (SI units)
 * **Cooling power** for the hall's breakdown: CDU pumps (running pumps x rated pump power) and heat rejection.
   Air-cooled heat (what racks give to the room) is reported; the room's air handlers are not modelled.
 
-Identical loops (the same CDUs, pipes, coolant and racks, as ``repeat`` makes them) are solved once.
+Identical loops (the same CDUs, pipes, coolant and racks, as ``repeat`` makes them) are solved once (the
+``cache`` of :func:`analyze`; ``RACKFORGE_NO_LOOP_CACHE`` is not offered: the results are the same by
+construction, and ``benches/hall.py`` measures both with distinct loops).
 """
 from __future__ import annotations
 
@@ -52,6 +54,8 @@ DEFAULT_ROW_PITCH_M = 2.4
 ROW_FIT_DP_PA = (1.0e5, 3.0e5)
 ITER_TOL = 1e-6
 MAX_OUTER = 30
+#: Solve identical loops once (benches/hall.py turns it off to time every loop).
+LOOP_CACHE = True
 
 
 @dataclass
@@ -204,9 +208,17 @@ def _row_net(rh: list[RackHydraulics], spec, pitch, rho, mu, dp_src):
         reverse_return=spec.layout == "reverse", p_suction=0.0)
 
 
-def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitch, row_pitch, rho, mu, counter):
+def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitch, row_pitch, rho, mu, counter,
+               solver: str = "numba"):
+    """Solve one loop (two levels, iterated; see the module docstring). ``solver``: ``numba``
+    (:func:`rackforge.solvers.hydraulics.solve`) or ``reference`` (the numpy/scipy
+    :func:`rackforge.solvers.hydraulics_ref.solve_ref`, the benchmark's baseline)."""
     from rackforge.solvers.hydraulic_network import build_network, fit_component_curve, fit_pump_curve
-    from rackforge.solvers.hydraulics import solve
+
+    if solver == "numba":
+        from rackforge.solvers.hydraulics import solve
+    else:
+        from rackforge.solvers.hydraulics_ref import solve_ref as solve
 
     def row_solve(i, dp):
         counter[0] += 1
@@ -272,7 +284,7 @@ def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitc
                         header_velocity=float(row_q.max()) / (math.pi * dh * dh / 4))
 
 
-def analyze(ctx) -> FacilityWaterAnalysis:
+def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
     import time
 
     t0 = time.perf_counter()
@@ -374,14 +386,16 @@ def analyze(ctx) -> FacilityWaterAnalysis:
         lr.pump_power_w = n_pump_run * float(cdu.pumps.power or 0.0)
         total_pump += lr.pump_power_w
         key = (spec.model_dump_json(exclude={"id", "rows", "repeat"}), tuple(tuple(h.key for h in line) for line in rr))
+        if not LOOP_CACHE:
+            key = (lid,)
         if key not in cache:
             t_mean = fw.t_fws_c + float(cdu.approach) + 5.0
             props = coolant_props(spec.coolant, t_mean)
-            base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter)
+            base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter, solver)
             lost = None
             if spec.redundant > 0:
                 lost = solve_loop(rr, spec, cdu, spec.cdus - spec.redundant, pitch, row_pitch, props.rho, props.mu,
-                                   counter)
+                                   counter, solver)
             for s, k in ((base, spec.cdus), (lost, spec.cdus - spec.redundant)):
                 if s is None:
                     continue
