@@ -324,6 +324,10 @@ def _lower(ctx, fa: FacilityPowerAnalysis):
                 continue
             seen_rowfeed[key] = p
             racks = rows[row]
+            if any(dist.feed not in {f.id for f in r.rdef.body.power.feeds} for r in racks):
+                probs.append((p + "/feed", f"racks of row {row!r} have no feed {dist.feed!r}",
+                              "name a feed id of the racks' power.feeds"))
+                continue
             for j in range(0, len(racks), dist.racks_per_busway):
                 chunk = racks[j:j + dist.racks_per_busway]
                 e = Elem(f"{row}/{dist.feed}/bw{j // dist.racks_per_busway + 1}", "busway", p, bw, dist,
@@ -339,10 +343,6 @@ def _lower(ctx, fa: FacilityPowerAnalysis):
                 if bi is None:
                     continue
                 for r in chunk:
-                    if dist.feed not in {f.id for f in r.rdef.body.power.feeds}:
-                        probs.append((p + "/feed", f"racks of row {row!r} have no feed {dist.feed!r}",
-                                      "name a feed id of the racks' power.feeds"))
-                        break
                     mapping[(r.id, dist.feed)] = bi
     # resolve upstream ids
     for e in elems:
