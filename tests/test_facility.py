@@ -245,3 +245,34 @@ def test_render_oneline_and_water(tmp_path):
     assert "2 x CDU-FAC-2MW" in texts and "Worst-placed rack" in texts
     # a row that does not exist is a usage error (exit 2), not a traceback
     assert run(["render", "--view", "oneline", "--rack", "NOPE", BLOCK]) == 2
+
+
+def test_transfer_switch_takes_the_alternate():
+    """Block redundant in miniature: source -> UPS-1 and reserve UPS-R; an STS from [UPS-1, UPS-R] feeds a busway
+    with one 100 kW single-corded group. Base: UPS-1 carries it, UPS-R idles. UPS-1 lost: UPS-R carries it.
+    The STS lost: the group is dropped."""
+    from rackforge.solvers.facility import K_FIXED
+
+    # 0 source, 1 UPS-1, 2 UPS-R, 3 STS (from 1, then 2), 4 busway (from 3)
+    up_ptr = np.array([0, 0, 1, 2, 4, 5])
+    up_idx = np.array([0, 0, 1, 2, 3])
+    kind = np.array([K_SOURCE, K_UPS, K_UPS, K_FIXED, K_BUSWAY])
+    E = 5
+    ups = np.ones(E)
+    ups[1] = ups[2] = 200e3
+    eff_ptr = np.array([0, 0, 2, 4, 4, 4])
+    eff_x, eff_y = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.96, 0.96, 0.96, 0.96])
+    fixed = np.ones(E)
+    fixed[3] = 0.99
+    failed = np.zeros((3, E), bool)
+    failed[1, 1] = True
+    failed[2, 3] = True
+    res = chain_flow(failed, up_ptr, up_idx, kind, 1.0, np.zeros(E), np.zeros(E), np.ones(E), ups, eff_ptr, eff_x,
+                     eff_y, fixed, np.zeros(E), np.ones(E), np.array([100e3]), np.array([0, 1]), np.array([4]),
+                     np.array([1.0]))
+    sts_in = 100e3 / 0.99
+    assert res["chosen"][:, 3].tolist() == [1, 2, -1]
+    assert res["p_out_w"][0, 1] == pytest.approx(sts_in, rel=1e-12) and res["p_out_w"][0, 2] == 0.0
+    assert res["p_out_w"][1, 2] == pytest.approx(sts_in, rel=1e-12)
+    assert res["p_in_w"][1, 0] == pytest.approx(sts_in / 0.96, rel=1e-12)
+    assert res["dropped_w"].tolist() == [0.0, 0.0, 100e3]

@@ -187,8 +187,8 @@ def chain_flow(failed, up_ptr, up_idx, kind, pf, tx_p0, tx_pk, tx_sr, ups_rating
         ch = np.full(S, -1, dtype=np.int64)
         for c in up_idx[a:b][::-1]:
             ch = np.where(alive[:, c], c, ch)
-        chosen[:, e] = ch
         alive[:, e] &= ch >= 0
+        chosen[:, e] = np.where(alive[:, e], ch, -1)
     # rack groups onto their leaves
     leaf_alive = alive[:, gf_leaf]                                       # (S, GF)
     w = leaf_alive * gf_share[None, :]
