@@ -276,3 +276,24 @@ def test_transfer_switch_takes_the_alternate():
     assert res["p_out_w"][1, 2] == pytest.approx(sts_in, rel=1e-12)
     assert res["p_in_w"][1, 0] == pytest.approx(sts_in / 0.96, rel=1e-12)
     assert res["dropped_w"].tolist() == [0.0, 0.0, 100e3]
+
+
+def test_numba_sweep_equals_numpy(block_ctx):
+    """The numba outage kernel and the numpy chain_flow path give the same reductions (maintenance + fault too)."""
+    from rackforge.lowering import facility_power as FP
+
+    class Gen:   # the block asked for maintenance + fault: 400-odd pair scenarios
+        def __getattr__(self, name):
+            return getattr(block_ctx, name)
+
+        def req(self, path):
+            return "maintenance_plus_fault" if path == "facility.power_fault_tolerance" else block_ctx.req(path)
+
+    a = FP.analyze(Gen(), force_path="numpy")
+    b = FP.analyze(Gen(), force_path="numba")
+    assert a.mf_scenarios > 100
+    for k in ("single_worst", "single_max_out", "mf_worst", "base_loading"):
+        np.testing.assert_allclose(getattr(a, k), getattr(b, k), rtol=1e-12, atol=1e-9)
+    assert a.single_worst_label == b.single_worst_label
+    assert a.mf_drops == b.mf_drops and a.single_drops == b.single_drops
+    assert a.taps == b.taps

@@ -43,6 +43,9 @@ DEFAULT_RACK_PITCH_M = 0.6
 ASSUMED_RACK_EFFICIENCY = 0.95
 TAP_OFF_CONTINUOUS = 0.8
 CHUNK = 2048
+#: element x scenario products from which the outage sweep takes the numba kernel (its one-time load, ~0.5 s, then
+#: pays): the 12-rack block seed (700) stays on numpy, a 1,000-rack hall (280,000) goes to numba.
+NUMBA_MIN_WORK = 100_000
 
 _KIND_CODE = {"transformer": 1, "ups": 2, "switchgear": 3, "sts": 3, "rpp": 3}
 ELEMENT_KINDS = ("transformer", "switchgear", "ups", "sts", "rpp")
@@ -105,12 +108,15 @@ class FacilityPowerAnalysis:
     rack_power_assumed: bool = False
     scenarios: int = 0
     seconds: float = 0.0
+    path: str = "numpy"
+    single_max_out: np.ndarray | None = None
+    base_chosen: np.ndarray | None = None
 
     def to_json(self) -> dict:
         if self.empty:
             return {"modelled": False}
         r6 = _r6
-        out: dict = {"modelled": True, "topology": self.topology, "racks": self.racks, "scenarios": self.scenarios,
+        out: dict = {"modelled": True, "solver": self.path, "topology": self.topology, "racks": self.racks, "scenarios": self.scenarios,
                      "maintenance_plus_fault_scenarios": self.mf_scenarios,
                      "rack_power_assumed": self.rack_power_assumed, **{k: r6(v) for k, v in self.breakdown.items()}}
         by_kind: dict[str, dict] = {}
@@ -391,7 +397,50 @@ def _topo(elems: list[Elem], probs: list) -> list[int] | None:
     return order
 
 
-def analyze(ctx) -> FacilityPowerAnalysis:
+def _reduce(scen: list, E: int, red, path: str):
+    """Worst loading per element (and its scenario index in ``scen``), largest output, largest power per group
+    feed (and scenario), dropped load and racks per scenario: numba kernel or numpy ``chain_flow`` in chunks."""
+    arrays, g_power, g_count, gf, lim_out, lim_in = red
+    S = len(scen)
+    ptr = np.zeros(S + 1, np.int64)
+    ptr[1:] = np.cumsum([len(x[1]) for x in scen])
+    idx = np.array([i for x in scen for i in x[1]], np.int64)
+    if path == "numba":
+        from rackforge.solvers.facility_kernels import sweep
+
+        return sweep(ptr, idx, *arrays, g_power, g_count, *gf, lim_out, lim_in)
+    from rackforge.solvers.facility import chain_flow
+
+    GF = gf[1].shape[0]
+    worst, worst_s, max_out = np.zeros(E), np.zeros(E, np.int64), np.zeros(E)
+    gfm, gfs = np.zeros(GF), np.zeros(GF, np.int64)
+    dw, dr = np.zeros(S), np.zeros(S, np.int64)
+    for a in range(0, S, CHUNK):
+        b = min(a + CHUNK, S)
+        failed = np.zeros((b - a, E), bool)
+        for s in range(a, b):
+            failed[s - a, list(scen[s][1])] = True
+        res = chain_flow(failed, *arrays, g_power, *gf)
+        ld = np.maximum(res["p_out_w"] / lim_out, res["p_in_w"] / lim_in)
+        k = ld.argmax(axis=0)
+        v = ld[k, np.arange(E)]
+        upd = v > worst
+        worst[upd], worst_s[upd] = v[upd], k[upd] + a
+        max_out = np.maximum(max_out, res["p_out_w"].max(axis=0))
+        g = res["gf_power_w"]
+        if GF:
+            kg = g.argmax(axis=0)
+            vg = g[kg, np.arange(GF)]
+            u2 = vg > gfm
+            gfm[u2], gfs[u2] = vg[u2], kg[u2] + a
+        dw[a:b] = res["dropped_w"]
+        dr[a:b] = (~res["group_live"] * g_count[None, :]).sum(axis=1)
+    return worst, worst_s, max_out, gfm, gfs, dw, dr
+
+
+def analyze(ctx, force_path: str | None = None) -> FacilityPowerAnalysis:
+    """Lower, solve and sweep the facility chain (``ctx.facility_power``). ``force_path``: ``numba`` or ``numpy``
+    for the outage sweep (default: numba from :data:`NUMBA_MIN_WORK` element-scenarios)."""
     import time
 
     t0 = time.perf_counter()
@@ -465,64 +514,34 @@ def analyze(ctx) -> FacilityPowerAnalysis:
     fa.scenarios = len(scen)
     lim_out = np.array([e.lim_out_w for e in elems])
     lim_in = np.array([min(e.lim_in_w, e.lim_breaker_w) for e in elems])
-    n_single = 1 + len(single)
-    worst = np.zeros(E)
-    worst_s = np.zeros(E, np.int64)
-    max_out = np.zeros(E)
-    mf_worst = np.zeros(E)
-    mf_worst_s = np.zeros(E, np.int64)
-    gf_worst = np.zeros(len(gf_leaf))
-    gf_worst_s = np.zeros(len(gf_leaf), np.int64)
-    drop_w = np.zeros(len(scen))
-    drop_racks = np.zeros(len(scen), np.int64)
-    g_count = np.array([len(groups[k]) for k in gkeys])
+    g_count = np.array([len(groups[k]) for k in gkeys], np.int64)
     from rackforge.solvers.facility import chain_flow
 
-    for a in range(0, len(scen), CHUNK):
-        b = min(a + CHUNK, len(scen))
-        failed = np.zeros((b - a, E), bool)
-        for s in range(a, b):
-            for i in scen[s][1]:
-                failed[s - a, i] = True
-        res = chain_flow(failed, *arrays, g_power, *gf)
-        ld = np.maximum(res["p_out_w"] / lim_out, res["p_in_w"] / lim_in)
-        if a == 0:
-            fa.base_p_in, fa.base_p_out, fa.base_loading = res["p_in_w"][0], res["p_out_w"][0], ld[0]
-            fa.base_chosen = res["chosen"][0]
-        # failed elements carry nothing; their loading is 0 already
-        sl = slice(max(a, 1), min(b, n_single))
-        if sl.start < sl.stop:
-            blk = ld[sl.start - a:sl.stop - a]
-            k = blk.argmax(axis=0)
-            v = blk[k, np.arange(E)]
-            upd = v > worst
-            worst[upd], worst_s[upd] = v[upd], k[upd] + sl.start
-            max_out = np.maximum(max_out, res["p_out_w"][sl.start - a:sl.stop - a].max(axis=0))
-            gblk = res["gf_power_w"][sl.start - a:sl.stop - a]
-            kg = gblk.argmax(axis=0)
-            vg = gblk[kg, np.arange(gblk.shape[1])]
-            u2 = vg > gf_worst
-            gf_worst[u2], gf_worst_s[u2] = vg[u2], kg[u2] + sl.start
-        sm = slice(max(a, n_single), b)
-        if sm.start < sm.stop:
-            blk = ld[sm.start - a:sm.stop - a]
-            k = blk.argmax(axis=0)
-            v = blk[k, np.arange(E)]
-            upd = v > mf_worst
-            mf_worst[upd], mf_worst_s[upd] = v[upd], k[upd] + sm.start
-        drop_w[a:b] = res["dropped_w"]
-        drop_racks[a:b] = (~res["group_live"] * g_count[None, :]).sum(axis=1)
-        if a == 0:
-            gf_worst = np.maximum(gf_worst, res["gf_power_w"][0])
+    base = chain_flow(np.zeros((1, E), bool), *arrays, g_power, *gf)
+    fa.base_p_in, fa.base_p_out = base["p_in_w"][0], base["p_out_w"][0]
+    fa.base_loading = np.maximum(fa.base_p_out / lim_out, fa.base_p_in / lim_in)
+    fa.base_chosen = base["chosen"][0]
+    work = E * (len(single) + len(mf))
+    path = force_path or ("numba" if work >= NUMBA_MIN_WORK or getattr(ctx, "prefer_numba", False) else "numpy")
+    fa.path = path
+    red = (arrays, g_power, g_count, gf, lim_out, lim_in)
+    worst, worst_s, max_out, gf_worst, gf_worst_s, drop_w, drop_racks = _reduce(single, E, red, path)
+    gf_worst_s = np.where(gf_worst > base["gf_power_w"][0], gf_worst_s + 1, 0)
+    gf_worst = np.maximum(gf_worst, base["gf_power_w"][0])
     fa.single_worst = np.maximum(worst, fa.base_loading)
     fa.single_max_out = np.maximum(max_out, fa.base_p_out)
-    fa.single_worst_label = [fa.labels[int(s)] if worst[i] > 0 else "base" for i, s in enumerate(worst_s)]
-    fa.mf_worst = mf_worst
-    fa.mf_worst_label = [fa.labels[int(s)] if mf_worst[i] > 0 else "-" for i, s in enumerate(mf_worst_s)]
-    for s in range(1, len(scen)):
-        if drop_w[s] > 0:
-            (fa.single_drops if s < n_single else fa.mf_drops).append(
-                (fa.labels[s], float(drop_w[s]), int(drop_racks[s]), elems[scen[s][1][-1]].ptr))
+    fa.single_worst_label = [single[int(k)][0] if worst[i] > fa.base_loading[i] else "base"
+                             for i, k in enumerate(worst_s)]
+    for k in np.flatnonzero(drop_w > 0):
+        fa.single_drops.append((single[k][0], float(drop_w[k]), int(drop_racks[k]), elems[single[k][1][-1]].ptr))
+    fa.mf_worst = np.zeros(E)
+    fa.mf_worst_label = ["-"] * E
+    if mf:
+        mw, mws, _mo, _g, _gs, mdw, mdr = _reduce(mf, E, red, path)
+        fa.mf_worst = mw
+        fa.mf_worst_label = [mf[int(k)][0] if mw[i] > 0 else "-" for i, k in enumerate(mws)]
+        for k in np.flatnonzero(mdw > 0):
+            fa.mf_drops.append((mf[k][0], float(mdw[k]), int(mdr[k]), elems[mf[k][1][-1]].ptr))
     fa.single_drops.sort(key=lambda d: -d[1])
     fa.mf_drops.sort(key=lambda d: -d[1])
 
@@ -559,7 +578,7 @@ def analyze(ctx) -> FacilityPowerAnalysis:
             taps[key] = {"definition": k[0], "feed": f.id, "tap_off": leaf.tap_off.pn,
                          "rated_current_a": float(leaf.tap_off.rated_current), "rack_breaker_a": float(f.breaker),
                          "current_a": cur, "loading": cur / (TAP_OFF_CONTINUOUS * float(leaf.tap_off.rated_current)),
-                         "scenario": fa.labels[int(gf_worst_s[j])] if gf_worst_s[j] else "base", "ptr": leaf.ptr}
+                         "scenario": single[int(gf_worst_s[j]) - 1][0] if gf_worst_s[j] else "base", "ptr": leaf.ptr}
     fa.taps = list(taps.values())
     # busway voltage drop in the worst single loss
     for i, e in enumerate(elems):
