@@ -10,12 +10,12 @@ For each size it prints:
 
 * ``validate``: a fresh ``rackforge validate`` process of the whole design (every rule, rack and hall), wall time
   and peak resident memory (the brief's targets: 1,000 racks < 60 s and < 8 GiB, 10,000 racks < 10 min);
-* in one process, after the rack power model (``ctx.power``, shared with RF2xx): the facility power sweep
-  (every single element loss, batched ``chain_flow``) against its baseline, the same sweep one scenario per
-  call (timed on the first 100 scenarios and extrapolated, as the output says); the facility water with the
-  numba hydraulic solver, with identical loops solved once (as ``analyze`` does) and with every loop solved,
-  against the numpy/scipy reference solver (:func:`rackforge.solvers.hydraulics_ref.solve_ref`) with every loop
-  solved;
+* in one process, after the rack power model (``ctx.power``, shared with RF2xx): the facility power analysis
+  with its outage sweep on the numba kernel and on the numpy batched ``chain_flow`` (the baseline), and the
+  sweep one scenario per ``chain_flow`` call (timed on the first 100 scenarios and extrapolated); the facility
+  water analysis (identical loops solved once, as ``analyze`` does), and what solving every loop would cost,
+  one loop timed with the numba solver and with the numpy/scipy reference
+  (:func:`rackforge.solvers.hydraulics_ref.solve_ref`), times loops x 2 scenarios;
 * growth exponents ``log(t2/t1) / log(n2/n1)`` between consecutive sizes.
 
 Timings are wall clock on a shared machine: the load average is printed with them.
@@ -66,12 +66,10 @@ def full_validate(path: str) -> tuple[float, float, int]:
 
 
 def in_process(path: str) -> dict:
-    import numpy as np
-
     from rackforge.engine import Context, Options, load_design
     from rackforge.lowering import facility_power as FP
     from rackforge.lowering import facility_water as FW
-    from rackforge.solvers.facility import chain_flow
+    from rackforge.lowering.coolants import coolant_props
 
     out = {}
     t = time.perf_counter()
@@ -86,34 +84,36 @@ def in_process(path: str) -> dict:
     out["rack_cooling_s"] = time.perf_counter() - t
     t = time.perf_counter()
     fw = FW.analyze(ctx)
-    out["water_numba_cached_s"] = time.perf_counter() - t
+    out["water_s"] = time.perf_counter() - t
     ctx.__dict__["facility_water"] = fw
-    FW.LOOP_CACHE = False
-    try:
+    # one loop, numba against the numpy/scipy reference solver, times the loops and their two scenarios
+    lr = fw.loops[0]
+    props = coolant_props(lr.spec.coolant, fw.t_fws_c + float(lr.cdu.approach) + 5.0)
+    pitch, rp = FP.rack_pitch(ctx), float(ctx.design.site.row_pitch)
+    per = {}
+    for solver in ("numba", "reference"):
         t = time.perf_counter()
-        fw2 = FW.analyze(ctx)
-        out["water_numba_all_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        fw3 = FW.analyze(ctx, solver="reference")
-        out["water_reference_all_s"] = time.perf_counter() - t
-    finally:
-        FW.LOOP_CACHE = True
-    a, b = fw2.loops[-1].base, fw3.loops[-1].base
-    out["water_numba_vs_reference_max_rel"] = float(np.max(np.abs(a.flows - b.flows) / b.flows))
+        s = FW.solve_loop(lr.rows_rh, lr.spec, lr.cdu, lr.spec.cdus, pitch, rp, props.rho, props.mu, [0], solver)
+        per[solver] = time.perf_counter() - t
+        per[solver + "_flows"] = s.flows
     out["loops"] = len(fw.loops)
-    t = time.perf_counter()
-    fa = FP.analyze(ctx)
-    out["chain_s"] = time.perf_counter() - t
+    out["water_all_loops_numba_s"] = per["numba"] * 2 * len(fw.loops)
+    out["water_all_loops_reference_s"] = per["reference"] * 2 * len(fw.loops)
+    out["water_numba_vs_reference_max_rel"] = float(abs(per["numba_flows"] - per["reference_flows"]).max()
+                                                    / per["reference_flows"].min())
+    for path in ("numba", "numpy"):
+        t = time.perf_counter()
+        fa = FP.analyze(ctx, force_path=path)
+        out[f"chain_{path}_s"] = time.perf_counter() - t
     out["elements"] = len(fa.elems)
     out["scenarios"] = fa.scenarios
     return out, fa, ctx
 
 
 def chain_baseline(fa, ctx, k: int = 100) -> float:
-    """Seconds for the whole single-loss sweep run one scenario per call, from the first ``k`` scenarios."""
+    """Seconds for the whole single-loss sweep run one scenario per ``chain_flow`` call, from the first ``k``."""
     import numpy as np
 
-    from rackforge.lowering import facility_power as FP
     from rackforge.solvers.facility import chain_flow
 
     g = fa.bench_inputs
@@ -155,16 +155,18 @@ def main() -> None:
             r["chain_one_by_one_s"] = chain_baseline(fa, ctx)
             print(f"   load {ip['load_s']:.2f} s, rack power model {ip['rack_power_s']:.2f} s, rack cooling "
                   f"{ip['rack_cooling_s']:.2f} s", flush=True)
-            print(f"   facility power: {ip['elements']} elements, {ip['scenarios']} scenarios, batched sweep "
-                  f"{ip['chain_s']:.3f} s; one scenario per call (baseline, extrapolated from 100) "
-                  f"{r['chain_one_by_one_s']:.2f} s: x{r['chain_one_by_one_s'] / ip['chain_s']:.1f}", flush=True)
-            print(f"   facility water: {ip['loops']} loops; numba, identical loops once {ip['water_numba_cached_s']:.3f}"
-                  f" s; numba every loop {ip['water_numba_all_s']:.3f} s; reference (numpy/scipy) every loop "
-                  f"{ip['water_reference_all_s']:.3f} s: x{ip['water_reference_all_s'] / ip['water_numba_all_s']:.1f}"
-                  f"; flows agree to {ip['water_numba_vs_reference_max_rel']:.1e}", flush=True)
+            print(f"   facility power: {ip['elements']} elements, {ip['scenarios']} scenarios; analysis with the numba "
+                  f"sweep {ip['chain_numba_s']:.3f} s, with the numpy batched sweep {ip['chain_numpy_s']:.3f} s "
+                  f"(x{ip['chain_numpy_s'] / ip['chain_numba_s']:.1f}); one scenario per chain_flow call "
+                  f"(extrapolated from 100) {r['chain_one_by_one_s']:.2f} s", flush=True)
+            print(f"   facility water: {ip['loops']} loops, analysis (identical loops solved once) {ip['water_s']:.3f} s;"
+                  f" every loop solved, from one loop x loops x 2 scenarios: numba {ip['water_all_loops_numba_s']:.2f} s,"
+                  f" reference (numpy/scipy) {ip['water_all_loops_reference_s']:.2f} s (x"
+                  f"{ip['water_all_loops_reference_s'] / ip['water_all_loops_numba_s']:.0f}); flows agree to "
+                  f"{ip['water_numba_vs_reference_max_rel']:.1e}", flush=True)
             rows.append(r)
-    keys = ["validate_s", "rack_power_s", "chain_s", "chain_one_by_one_s", "water_numba_cached_s",
-            "water_numba_all_s", "water_reference_all_s"]
+    keys = ["validate_s", "validate_rss_gib", "rack_power_s", "chain_numba_s", "chain_numpy_s", "chain_one_by_one_s",
+            "water_s"]
     for r1, r2 in zip(rows, rows[1:]):
         ratio = r2["racks"] / r1["racks"]
         parts = []

@@ -379,6 +379,7 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
     total_pump = 0.0
     for lid, p, spec, cdu, row_ids, rr, racks in specs:
         lr = WaterLoopResult(lid, p, spec, cdu, racks, row_ids)
+        lr.rows_rh = rr
         lr.heat_w = sum(h.heat_w for line in rr for h in line)
         fw.air_heat_w += sum(h.air_w for line in rr for h in line)
         fw.heat_w += lr.heat_w
