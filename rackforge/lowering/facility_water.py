@@ -84,6 +84,7 @@ class LoopSolution:
     capacity_w: float = 0.0
     main_velocity: float = 0.0
     header_velocity: float = 0.0
+    row_dp_drop: float = 0.0   # largest fall of the tap pressure difference along one row [Pa]
 
 
 @dataclass
@@ -134,6 +135,7 @@ class FacilityWaterAnalysis:
                    "supply_temperature_c": r6(b.t_supply_c), "return_temperature_c": r6(b.t_return_c),
                    "worst_rack": lr.racks[i].id, "worst_rack_flow_m3_s": r6(b.flows[i]),
                    "worst_rack_differential_pressure_pa": r6(b.dps[i]), "worst_rack_flow_ratio": r6(b.ratio[i]),
+                   "row_header_pressure_drop_pa": r6(b.row_dp_drop),
                    "main_velocity_m_s": r6(b.main_velocity), "header_velocity_m_s": r6(b.header_velocity),
                    "converged": bool(b.converged)}
             if l is not None:
@@ -270,7 +272,7 @@ def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitc
             conv = True
             break
     flows = np.concatenate([rs.branch_flow for rs in row_sols])
-    dps = np.concatenate([rs.branch_dp - 0.0 for rs in row_sols])
+    row_drop = max(float(rs.branch_dp.max() - rs.branch_dp.min()) for rs in row_sols)
     # the rack sees the tap pressure difference less its connection hoses: dp across the rack = b q^2
     b_all = np.concatenate([[r.b for r in rr] for rr in rows_rh])
     need = np.concatenate([[r.q_need for r in rr] for rr in rows_rh])
@@ -281,7 +283,7 @@ def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitc
     return LoopSolution(flows=flows, dps=rack_dp, ratio=flows / need, pump_flow=float(sol.pump_flow),
                         pump_rise=float(sol.pump_rise), converged=bool(sol.converged) and conv, row_flow=row_q,
                         main_velocity=float(sol.pump_flow) / area_m,
-                        header_velocity=float(row_q.max()) / (math.pi * dh * dh / 4))
+                        header_velocity=float(row_q.max()) / (math.pi * dh * dh / 4), row_dp_drop=row_drop)
 
 
 def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
