@@ -120,7 +120,7 @@ def build_app():
                                          "(also RACKFORGE_DEBUG=1) instead of the one-line report."),
               max_elements: Optional[int] = typer.Option(None, "--max-elements", min=0, help="Largest design "
                                                          "checked, in mounts, ports and links per rack instance "
-                                                         "(default 3,000,000; 0: no limit; also "
+                                                         "(default 32,000,000; 0: no limit; also "
                                                          "RACKFORGE_MAX_ELEMENTS)."),
               time_limit: Optional[float] = typer.Option(None, "--time-limit", min=0, help="Seconds of checking "
                                                          "after which the remaining rules are skipped (default "

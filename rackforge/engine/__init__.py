@@ -196,6 +196,15 @@ class Context:
     def supply_chain(self):
         return self._area("supply_chain")
 
+    # the hall level (design.facility): rackforge.lowering.facility_power / facility_water
+    @functools.cached_property
+    def facility_power(self):
+        return self._area("facility_power")
+
+    @functools.cached_property
+    def facility_water(self):
+        return self._area("facility_water")
+
     def _area(self, name: str):
         import importlib
 

@@ -109,9 +109,11 @@ def analyze_summary(ctx) -> dict[str, Any]:
     import importlib.util
 
     for area in AREA_SECTIONS:
+        if area.startswith("facility") and getattr(ctx.design, "facility", None) is None:
+            continue  # no hall level in this design
         if importlib.util.find_spec(f"rackforge.lowering.{area}") is not None:
             out[area] = getattr(ctx, area).to_json()
     return out
 
 
-AREA_SECTIONS = ("power", "cooling", "network", "supply_chain")
+AREA_SECTIONS = ("power", "cooling", "network", "supply_chain", "facility_water", "facility_power")

@@ -18,12 +18,13 @@ from typing import Any
 
 from rackforge.errors import InputError
 
-#: Elements (mount and port instances, links) checked by default: a hall of about 1,000 NVL72-class racks, the
-#: scale of benches/report.py and benches/topology.py. Measured (2 shared cores, ``/usr/bin/time``, CPU time):
-#: the GB200 NVL72 rack is 2,869 elements; ``rackforge validate`` costs about 3 us of CPU and 0.3 kB of memory per
-#: element (300 racks, 0.86 M elements: 2.5 s CPU, 290 MB; 1,000 racks, 2.9 M: 0.86 GB; HGX H100 rows of
-#: 20,000 racks, 2.1 M: 5.8 s CPU, 0.78 GB), so a design at the limit takes ~10 s of CPU and ~1 GB.
-DEFAULT_MAX_ELEMENTS = 3_000_000
+#: Elements (mount and port instances, links) checked by default: a hall of about 10,000 NVL72-class racks, the
+#: documented scale of benches/hall.py and benches/hall_fabric.py (issue 14: 10,000 racks in under 10 minutes).
+#: The GB200 NVL72 rack is 2,869 elements; ``rackforge validate`` costs about 3-8 us of CPU and 0.2-0.3 kB of
+#: memory per element (1,056-rack hall, 3.0 M: 22.5 s, 0.79 GiB; 10,032 racks, 28.8 M: 223 s, 5.7 GiB, both with
+#: the facility power chain and water, benches/hall.py on 2 loaded cores), so a design at the limit takes a few
+#: minutes and ~6 GiB. Larger designs are refused at once with RF910; fuzzing sets a lower limit.
+DEFAULT_MAX_ELEMENTS = 32_000_000
 #: Seconds of checking after which the remaining rules are skipped (RF911).
 DEFAULT_TIME_LIMIT = 300.0
 #: Designs at least this big show a progress line on a terminal.

@@ -28,7 +28,13 @@ from in ``derived_from``):
   splitter once per switch cage), one transceiver per NIC port and one twin-port module per switch cage.
 - Blanking panels: one 1-slot panel (``blanking_panel`` of the frame's standard or ``any``) per empty slot.
 - In-row CDUs (``loops[].cdu_part``): a whole CDU is bought, so the design group holds ``ceil(sum of the
-  racks' cdu_share)`` of each part.
+  racks' cdu_share)`` of each part. Not when the design has ``facility.water``: its loops' CDUs are the ones
+  bought, and a rack's ``cdu_part`` only describes the loop the rack model checks.
+- The hall (``facility``), in a group of its own (:data:`FACILITY`): every transformer, switchgear lineup, UPS,
+  STS and RPP of the power chain (``repeat`` copies counted); busway runs, one line per run length (lead-in +
+  racks x rack pitch; cost and mass from the part's per-metre figures); one tap-off box per rack feed; the CDUs
+  of every water loop; the heat rejection units. Built from the facility lowering, so a chain with RF250
+  problems adds a note instead.
 
 Output is deterministic: groups in design order (rack definitions, then the design group), lines sorted by kind
 (in :data:`KIND_ORDER`), part number, cut length and included-ness.
@@ -41,12 +47,14 @@ from typing import Any, Iterable
 
 KIND_ORDER = ("rack_frame", "compute_tray", "switch_tray", "switch", "power_shelf", "psu", "bbu", "busbar", "pdu",
               "cdu", "manifold", "rdhx", "fan", "cold_plate", "quick_disconnect", "hose", "cable", "transceiver",
-              "blanking_panel", "unknown")
+              "blanking_panel", "transformer", "switchgear", "ups", "sts", "rpp", "busway", "tap_off",
+              "heat_rejection", "unknown")
 _KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 WEEK_S = 7 * 86400.0
 QD_PER_BRANCH = 2      # supply + return coupling per liquid-cooled mount
 HOSES_PER_BRANCH = 2   # supply + return hose per liquid-cooled mount
 SHARED = "(shared)"   # scope of the parts several racks share (no rack definition id can look like it)
+FACILITY = "(facility)"   # scope of the hall's power chain and water plant
 
 COLUMNS = ("design", "scope", "racks", "line", "pn", "description", "kind", "included", "length_m",
            "qty_per_rack", "qty", "unit_cost_usd", "extended_cost_usd", "unit_mass_kg", "total_mass_kg",
@@ -310,6 +318,9 @@ def build(ctx) -> DesignBom:
     for lb in by_def.get(None, []):
         _add_links(shared, lb)
     _add_hall_fabric(shared, ctx)
+    fac = getattr(ctx.design, "facility", None)
+    if fac is not None and fac.water is not None:
+        cdu_share = {}   # the facility loops' CDUs are bought instead (see the module docstring)
     for pn, uses in cdu_share.items():
         total = sum(s for s, _, _ in uses)
         n = max(1, math.ceil(total - 1e-9))
@@ -319,9 +330,58 @@ def build(ctx) -> DesignBom:
             shared.pointers_of(pn).append(ptr)
     if shared.lines:
         groups.append(Group(SHARED, None, "", shared.done()))
+    notes = _link_notes(ctx)
+    if fac is not None:
+        facc = _Acc(cat, ctx.op)
+        _add_facility(ctx, facc, notes)
+        if facc.lines:
+            groups.append(Group(FACILITY, None, "/facility", facc.done()))
     dc = ctx.req("supply_chain.domestic_countries") if ctx.gen is not None else None
     return DesignBom(ctx.design.name, ctx.doc.path, ctx.ld.generation_id,
-                     tuple(dc) if dc is not None else None, ctx.op, groups, notes=_link_notes(ctx))
+                     tuple(dc) if dc is not None else None, ctx.op, groups, notes=notes)
+
+
+def _add_facility(ctx, acc: _Acc, notes: list[str]) -> None:
+    """The hall's parts (see the module docstring)."""
+    fac = ctx.design.facility
+    if fac.power is not None:
+        fa = ctx.facility_power
+        if fa.empty:
+            notes.append("facility power chain not in the BOM: it cannot be built (see RF250)")
+        else:
+            runs: dict[tuple[str, float], list] = {}
+            for e in fa.elems:
+                if e.kind == "source":
+                    continue
+                if e.kind == "busway":
+                    runs.setdefault((e.part.pn, round(e.length_m, 6)), [e, 0])[1] += 1
+                    acc.add(e.tap_off.pn, e.racks, e.ptr, derived_from=f"1 per rack feed on a {e.part.pn} run")
+                else:
+                    acc.add(e.part.pn, 1, e.ptr)
+            for (pn, length), (e, n) in runs.items():
+                part = e.part
+                ln = acc.lines.get((pn, length, False))
+                if ln is None:
+                    ln = acc.lines[(pn, length, False)] = Line(
+                        pn, part.kind, f"{part.name} (runs of {length:g} m)", length_m=length,
+                        unit_cost_usd=float(part.cost_per_length) * length if part.cost_per_length is not None
+                        else None, unit_mass_kg=float(part.mass_per_length) * length
+                        if part.mass_per_length is not None else None, origin=part.origin,
+                        suppliers=tuple(part.suppliers),
+                        lead_time_s=float(part.lead_time) if part.lead_time is not None else None)
+                ln.qty += n
+                ln.derived_from[f"{n} runs of lead-in + racks x rack pitch"] = n
+                ln.pointers.append(e.ptr)
+    if fac.water is not None:
+        fw = ctx.facility_water
+        if fw.empty:
+            notes.append("facility water not in the BOM: its loops cannot be built (see RF350)")
+        else:
+            for lr in fw.loops:
+                acc.add(lr.cdu.pn, lr.spec.cdus, lr.ptr)
+            hr = fac.water.heat_rejection
+            if hr is not None:
+                acc.add(hr.part, hr.count, "/facility/water/heat_rejection")
 
 
 

@@ -33,6 +33,8 @@ RULE_MODULES = (
     "rackforge.rules.scalable_units",
     "rackforge.rules.supply_chain",
     "rackforge.rules.limits",
+    "rackforge.rules.facility_power",
+    "rackforge.rules.facility_water",
 )
 
 

@@ -9,7 +9,7 @@ from rackforge.rules import Hit, rule
 def _rf910(ctx):
     """
     **What**: the design's elements (its mounts, their ports and its links, counted once per rack instance)
-    exceed the limit of a check (default 3,000,000, about 1,000 GB200 NVL72 racks; `RACKFORGE_MAX_ELEMENTS` or
+    exceed the limit of a check (default 32,000,000, about 10,000 GB200 NVL72 racks; `RACKFORGE_MAX_ELEMENTS` or
     `rackforge --max-elements N`). Nothing else is checked, drawn or analysed.
 
     **Why**: checking costs time and memory in proportion to the elements (about 3 us of CPU and 0.3 kB each,

@@ -17,6 +17,11 @@ def render(
     rack: List[str] = typer.Option([], "--rack", "-r", help="A rack id, template name or row to draw "
                                    "(repeatable; a row draws its racks side by side). Default: one elevation "
                                    "per rack definition."),
+    view: str = typer.Option("elevation", "--view", help="elevation (rack elevations), floor (the hall from above: "
+                             "rows, compute racks, the hall fabric's switch racks by tier), oneline (the facility "
+                             "power chain feeding the rows given with --rack, default the first block) or water (the "
+                             "facility water loops given with --loop, default the first)."),
+    loop: List[str] = typer.Option([], "--loop", help="--view water: a facility water loop id (repeatable)."),
     face: str = typer.Option("front", "--face", help="front or rear (rear shows busbars and manifolds)."),
     overlay: str = typer.Option("none", "--overlay", help="none (colour by kind), power, thermal or findings."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the SVG to FILE (atomically); "
@@ -24,12 +29,12 @@ def render(
     generation: Optional[str] = typer.Option(None, "--generation", "-g"),
     catalog: List[str] = typer.Option([], "--catalog", "-c", help="Extra catalog file (repeatable)."),
     operating_point: Optional[str] = typer.Option(None, "--operating-point", help="idle, typical, max or peak."),
-    view: str = typer.Option("elevation", "--view", help="elevation (racks front or rear) or floor (the hall "
-                             "from above: rows, compute racks, the hall fabric's switch racks by tier)."),
 ):
     """Draw rack elevations as SVG: rack-unit scale, one labelled box per mount, optional overlay and legend."""
     from rackforge.features.render.svg import FACES, OVERLAYS
 
+    if view not in ("elevation", "floor", "oneline", "water"):
+        usage(f"unknown view {view!r}: expected elevation, floor, oneline or water")
     if face not in FACES:
         usage(f"unknown face {face!r}: expected front or rear")
     if overlay not in OVERLAYS:
@@ -41,12 +46,26 @@ def render(
 
     opts = Options(generation=generation, catalogs=tuple(catalog), operating_point=operating_point)
     ld = load_design_or_exit(path, opts, "it cannot be drawn")
-    if view not in ("elevation", "floor"):
-        usage(f"unknown view {view!r}: expected elevation or floor")
     if view == "floor":
         from rackforge.features.render.floor import floor_svg
 
         emit(floor_svg(Context(ld, opts), caption=f"{ld.design.name}: floor plan"), output)
+        return
+    if view in ("oneline", "water"):
+        if ld.design.facility is None or getattr(ld.design.facility, "power" if view == "oneline" else "water") is None:
+            usage(f"{ld.doc.path}: --view {view} needs facility.{'power' if view == 'oneline' else 'water'} in the "
+                  "design")
+        from rackforge.features.render.oneline import oneline_svg, water_svg
+
+        ctx = Context(ld, opts)
+        if view == "oneline":
+            rows = {r.row for r in ld.resolved.racks}
+            bad = [r for r in rack if r not in rows]
+            if bad:
+                usage(f"{ld.doc.path}: --rack: {bad[0]!r} is not a row of the design (--view oneline takes rows)")
+            emit(oneline_svg(ctx, rack), output)
+        else:
+            emit(water_svg(ctx, loop), output)
         return
     try:
         columns = columns_for(ld.resolved, rack)

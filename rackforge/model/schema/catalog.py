@@ -359,7 +359,8 @@ class PumpSet(Model):
 
 class Cdu(Mountable):
     kind: Literal["cdu"]
-    placement: Literal["in_rack", "in_row"]
+    placement: Literal["in_rack", "in_row", "facility"] = Field(description="in_rack, in_row (beside a row), "
+                                                                 "or facility (in a plant room, serving rows)")
     capacity: PosPower = Field(description="Heat removed at the rated approach and flows.")
     approach: TempDiff = Field(description="Secondary supply minus facility supply at rated capacity.")
     rated_flow: PosFlow
@@ -375,6 +376,75 @@ class Cdu(Mountable):
     facility_supply_max: Temperature | None = None
     heat_exchangers: int = Field(default=1, ge=1, description="Identical heat-exchanger units sharing `capacity`; "
                                  "with more than one, the 'CDU N-1' fault scenario loses one of them.")
+
+
+# ---- facility power chain and heat rejection (the hall level: rackforge/model/schema/facility.py) ----------------
+class Transformer(PartBase):
+    kind: Literal["transformer"]
+    rating: PosPower = Field(description="Rated apparent power (kVA).")
+    primary_voltage: PosVoltage
+    secondary_voltage: PosVoltage = Field(description="Line-to-line secondary voltage.")
+    no_load_loss: Power = Field(description="No-load (core) losses P0 at rated voltage (IEC 60076-1).")
+    load_loss: Power = Field(description="Load (winding) losses Pk at rated current (IEC 60076-1).")
+    type: Literal["liquid", "dry"] = "liquid"
+
+
+class Switchgear(PartBase):
+    kind: Literal["switchgear"]
+    rated_current: PosCurrent = Field(description="Main bus rated current.")
+    voltage: PosVoltage
+    efficiency: Fraction = Field(default=1.0, description="Through efficiency (bus and breaker losses).")
+
+
+class Ups(PartBase):
+    kind: Literal["ups"]
+    rating: PosPower = Field(description="Rated output active power of the system with all its modules.")
+    voltage: PosVoltage
+    modules: int = Field(default=1, ge=1, description="Power modules installed by default.")
+    module_rating: PosPower | None = Field(default=None, description="Output rating of one module (default "
+                                           "rating / modules).")
+    efficiency: list[EfficiencyPoint] = Field(min_length=2, description="Double-conversion efficiency against "
+                                              "load fraction (IEC 62040-3 test points 25/50/75/100 %).")
+    battery_runtime: Time | None = Field(default=None, description="Runtime at full rated load of the default "
+                                         "battery.")
+
+
+class Sts(PartBase):
+    kind: Literal["sts"]
+    rated_current: PosCurrent
+    voltage: PosVoltage
+    efficiency: Fraction = 1.0
+
+
+class Rpp(PartBase):
+    kind: Literal["rpp"]
+    rated_current: PosCurrent
+    voltage: PosVoltage
+    efficiency: Fraction = 1.0
+
+
+class Busway(PartBase):
+    kind: Literal["busway"]
+    rated_current: PosCurrent
+    voltage: PosVoltage
+    resistance_per_length: ResistancePerLength = Field(description="Phase conductor resistance per metre at "
+                                                       "operating temperature.")
+    cost_per_length: Money | None = Field(default=None, description="Cost per metre (the BOM counts metres).")
+    mass_per_length: Mass | None = Field(default=None, description="Mass per metre.")
+
+
+class TapOff(PartBase):
+    kind: Literal["tap_off"]
+    rated_current: PosCurrent = Field(description="Largest breaker / rated current of the tap-off box.")
+    voltage: PosVoltage
+
+
+class HeatRejectionUnit(PartBase):
+    kind: Literal["heat_rejection"]
+    type: Literal["dry_cooler", "chiller", "cooling_tower", "adiabatic_cooler"]
+    capacity: PosPower = Field(description="Heat rejected at the rated facility supply temperature.")
+    rated_supply_temperature: Temperature = Field(description="Facility water supply temperature of the rating.")
+    power: Power = Field(description="Electrical input (fans, compressors) at rated capacity.")
 
 
 class Manifold(Mountable):
@@ -493,6 +563,7 @@ Part = Annotated[
     Union[
         ComputeTray, SwitchPart, PowerShelf, Psu, Bbu, Busbar, Pdu, Cdu, Manifold, ColdPlate,
         QuickDisconnect, Hose, Fan, Rdhx, Cable, Transceiver, RackFrame, BlankingPanel,
+        Transformer, Switchgear, Ups, Sts, Rpp, Busway, TapOff, HeatRejectionUnit,
     ],
     Field(discriminator="kind"),
 ]
@@ -500,8 +571,9 @@ Part = Annotated[
 KINDS = sorted({
     "compute_tray", "switch_tray", "switch", "power_shelf", "psu", "bbu", "busbar", "pdu", "cdu", "manifold",
     "cold_plate", "quick_disconnect", "hose", "fan", "rdhx", "cable", "transceiver", "rack_frame",
-    "blanking_panel",
+    "blanking_panel", "transformer", "switchgear", "ups", "sts", "rpp", "busway", "tap_off", "heat_rejection",
 })
+FACILITY_KINDS = {"transformer", "switchgear", "ups", "sts", "rpp", "busway", "tap_off", "heat_rejection"}
 MOUNTABLE_KINDS = {"compute_tray", "switch_tray", "switch", "power_shelf", "pdu", "cdu", "manifold", "fan",
                    "rdhx", "blanking_panel"}
 

@@ -169,6 +169,27 @@ FIELDS: dict[str, str] = {
     "HallFabric.leaf": "Leaf switches: the switch part and the racks that hold them (how many per rack).",
     "HallFabric.spine": "Spine switches: the switch part and the racks that hold them.",
     "HallFabric.core": "Core (super-spine) switches of a three-tier fabric: the switch part and their racks.",
+    "Distribution.racks_per_busway": "Racks fed by one busway run (its tap-off boxes), counted along the listed "
+                                     "rows.",
+    "Distribution.breaker_type": "Tap-off and upstream breakers: electronic (adjustable, selective by settings) or "
+                                 "thermal_magnetic (selective by rating ratio).",
+    "Facility.water": "Facility water: secondary loops with their CDUs, row headers, mains and rack connections, and "
+                      "heat rejection.",
+    "Facility.power": "Facility power chain: utility sources, transformers, switchgear, UPS, busways and tap-offs "
+                      "down to the rack feeds.",
+    "FacilityPower.sources": "Utility or medium-voltage sources (feeds into the hall).",
+    "FacilityPower.elements": "Transformers, switchgear, UPS systems and other elements of the chain, each naming "
+                              "what feeds it.",
+    "FacilityPower.distribution": "Busway runs with tap-off boxes that feed the racks of the listed rows.",
+    "FacilityWater.loops": "Secondary (TCS) loops: CDUs in parallel feeding the row headers of some rows.",
+    "FacilityWater.heat_rejection": "Heat rejection plant (dry coolers, chillers, towers) and its redundancy.",
+    "HeatRejection.redundant": "Heat rejection units that may be lost (N+1: 1).",
+    "WaterLoop.coolant": "Coolant in the secondary loop: water, pg25, pg30 or eg25.",
+    "WaterLoop.rows": "Row ids the loop serves (one header pair per row).",
+    "WaterLoop.rack_connection": "Hoses from the row header to each rack: diameter, length and minor losses.",
+    "HeatRejectionUnit.type": "dry_cooler, chiller, cooling_tower or adiabatic_cooler.",
+    "Transformer.type": "Insulation: liquid-filled or dry-type.",
+    "Generation.facility": "Facility (hall) requirements: power chain redundancy, PUE, water class.",
     # --- generations ---------------------------------------------------------------------------------------------
     "GenerationFile.generations": "The generation profiles of this file.",
     "Generation.id": "Profile id, named by designs in `generation`.",

@@ -17,6 +17,7 @@ from rackforge.model.schema.common import (
 )
 from rackforge.model.schema.catalog import Coolant, Face
 from rackforge.model.schema.hall_fabric import HallFabric
+from rackforge.model.schema.facility import Facility
 
 FORMAT_VERSION = 1
 
@@ -233,6 +234,8 @@ class Design(Model):
     hall_fabric: HallFabric | None = Field(default=None, description="Generated hall scale-out fabric "
                                            "(rail-optimised, by scalable unit).")
     waivers: list[Waiver] = Field(default_factory=list)
+    facility: Facility | None = Field(default=None, description="The hall: facility power chain and facility "
+                                      "water (the hall's scale-out fabric is `hall_fabric`). See docs/hall.md.")
 
     @model_validator(mode="after")
     def _has_racks(self) -> "Design":

@@ -67,6 +67,16 @@ class CoolingReq(Model):
         default=None, description="Most coolant flow a loop delivers per kW of liquid heat, e.g. '2.0 L/min/kW'.")
 
 
+class FacilityReq(Model):
+    power_fault_tolerance: Literal["single", "maintenance_plus_fault"] | None = Field(
+        default=None, description="The facility power chain rides through any single element lost (single), or "
+        "any element out for maintenance plus any one more lost (maintenance_plus_fault).")
+    ups_runtime: Time | None = Field(default=None, description="Battery runtime every UPS must give at its "
+                                     "worst-case load (until generators take over).")
+    max_pue: float | None = Field(default=None, ge=1.0, description="Upper bound of the hall's power usage "
+                                  "effectiveness at the operating point (total facility power / IT power).")
+
+
 class PhysicalReq(Model):
     frame_standards: list[Literal["eia19", "ocp21", "orw"]] | None = None
     max_rack_mass: Mass | None = None
@@ -92,6 +102,7 @@ class Generation(Model):
     power: PowerReq = Field(default_factory=PowerReq)
     cooling: CoolingReq = Field(default_factory=CoolingReq)
     physical: PhysicalReq = Field(default_factory=PhysicalReq)
+    facility: FacilityReq = Field(default_factory=FacilityReq)
     supply_chain: SupplyChainReq = Field(default_factory=SupplyChainReq)
 
 
@@ -99,7 +110,7 @@ class GenerationFile(Model):
     generations: list[Generation]
 
 
-REQUIREMENT_SECTIONS = ("scale_up", "scale_out", "power", "cooling", "physical", "supply_chain")
+REQUIREMENT_SECTIONS = ("scale_up", "scale_out", "power", "cooling", "physical", "supply_chain", "facility")
 
 
 def requirement_fields() -> list[str]:
