@@ -3,7 +3,7 @@
 The expectation tests/expected/matrix.json is the matrix of every seed against every generation. Regenerate it
 after a change to rules, profiles or seeds (from the repository root):
 
-    rackforge matrix seeds --format json --output tests/expected/matrix.json
+    rackforge matrix seeds/*.json seeds/*.yaml --format json --output tests/expected/matrix.json
 
 The test compares what matters (pass or fail, and the binding requirement with its value and limit), so a
 reworded message does not make it stale.
