@@ -185,3 +185,32 @@ def test_validate_command_sets_the_hint_for_its_files_and_restores_it(write_desi
             main(["validate", "-f", "concise", *map(str, files)])
         assert exc.value.code == 0 and seen == want
         assert engine._expected_designs == 1
+
+
+def test_psu_no_load_loss_in_an_ac_rated_server_at_idle(write_design, tmp_path):
+    # DGX H100 at idle (2.5 kW AC input) on six test PSUs whose curve starts at 20 % load, with 30 W no-load
+    # input each. The server runs at x ~ 0.115 < 0.2, where the pool's input is
+    # W(D) = D + 180 + (L0 - 180) x / 0.2, L0 = 0.2 x 19800 x (1 / 0.94 - 1) = 252.766 W, x = D / 19800.
+    # The AC figure is still the wall input: W(D) = 2500 -> D (1 + (L0 - 180) / 3960) = 2320 -> D = 2278.14 W.
+    import yaml
+
+    (tmp_path / "idle.yaml").write_text(yaml.safe_dump({"catalog": "test-idle", "parts": [{
+        "pn": "TEST-PSU-IDLE", "kind": "psu", "name": "3.3 kW PSU with a no-load input", "source": "test fixture",
+        "rating": "3.3 kW", "input": {"type": "ac", "voltage_min": "200 V", "voltage_max": "240 V", "phases": 1},
+        "output_voltage": "54 V", "droop": "0.005 ohm", "current_limit": "66 A", "no_load_loss": "30 W",
+        "efficiency": [{"load": 0.2, "efficiency": 0.94}, {"load": 0.5, "efficiency": 0.96},
+                       {"load": 1.0, "efficiency": 0.94}]}]}))
+    d = load_seed("hgx-h100-air.yaml")
+    d["catalogs"] = ["idle.yaml"]
+    d["operating_point"] = "idle"
+    for m in d["templates"]["h100-rack"]["mounts"]:
+        if m["part"] == "DGX-H100":
+            m["psus"] = {"part": "TEST-PSU-IDLE", "count": 6}
+    pa = _ctx(write_design(d)).power
+    l0 = 0.2 * 19800 * (1 / 0.94 - 1)
+    d_hand = 2320 / (1 + (l0 - 180) / 3960)
+    assert d_hand / 19800 < 0.2
+    for r in (r for r in pa.to_json()["servers"] if r["part"] == "DGX-H100"):
+        assert r["input_w"] == pytest.approx(2500, rel=1e-9)
+        assert r["output_w"] == pytest.approx(d_hand, rel=1e-9)
+    assert np.abs(pa.conservation_w).max() < 1e-6 * pa.totals["facility_input_w"]

@@ -17,7 +17,9 @@ Model (SI units throughout; the equations are those of :mod:`rackforge.solvers.p
 * **PSUs.** Set-point = ``output_voltage`` (no load), droop, current limit, rating, efficiency curve from the
   catalog. A three-phase PSU is modelled as three equal single-phase elements (one per line pair, each with a
   third of the rating and current limit and three times the droop): the same DC behaviour, balanced line
-  currents. A PSU whose droop is 0 gets 1 micro-ohm (the solver needs a positive droop).
+  currents. A PSU whose droop is 0 gets 1 micro-ohm (the solver needs a positive droop). A PSU's
+  ``no_load_loss`` (input at zero output while in service) raises its input below its curve's first point
+  (rackforge.solvers.power_ref.psu_input_power).
 * **Phases** (``phase: auto``): the PSUs of a shelf, and the PSUs a PDU feeds, take phases a, b, c in turn,
   continuing the count per feed across the rack, so three-phase feeds stay balanced. Connection convention:
   a single-phase PSU connects line-to-neutral when the feed's line-to-neutral voltage ``V_LL / sqrt(3)`` is in
@@ -318,6 +320,7 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
             E, r, ilim, rating = (float(part.output_voltage), max(float(part.droop), MIN_DROOP_OHM),
                                   float(part.current_limit), float(part.rating))
             ck = _curve(t, part)
+        idle = float(getattr(part, "no_load_loss", None) or 0.0) if not virtual else 0.0
         if msg:
             t.mismatches.append((ptr, f"{name} ({(part or in_part).pn}): {msg}",
                                  "use a part whose input matches the feed, or change the feed"))
@@ -331,8 +334,9 @@ def _lower_def(rd, ctx, design_feed_idx: dict[str, int]) -> _Tmpl:
                        "group": group, "virtual": virtual, "conn": [_CONN_NAME[c] for c in conns],
                        "v_in": v_in, "feed": fref, "energy_storage": float(getattr(part, "energy_storage", 0) or 0)
                        if part is not None else 0.0})
+        t.psus[li]["idle_w"] = idle
         for c in conns:
-            t.elems.append((li, node, E, r * n, ilim / n, rating / n, ck, fref, c, group))
+            t.elems.append((li, node, E, r * n, ilim / n, rating / n, ck, fref, c, group, idle / n))
         return li
 
     def new_net(name):
@@ -538,21 +542,36 @@ def _basis(part) -> str:
     return b if isinstance(b, str) else "dc_output"
 
 
-def dc_load_from_ac_input(p_ac_w: float, p_other_dc_w: float, rating_w: float, xs, ys) -> float:
+def dc_load_from_ac_input(p_ac_w: float, p_other_dc_w: float, rating_w: float, xs, ys,
+                          idle_w: float = 0.0) -> float:
     """DC load [W] whose PSUs draw ``p_ac_w`` [W] of AC input: the root of ``P = p_ac x eta((P + P_o) / R)``.
 
     ``eta`` is the PSUs' efficiency curve (load fraction ``xs`` -> efficiency ``ys``, linear interpolation
     clamped at the end points, as in rackforge.solvers.power_ref), ``R`` [W] the installed rating of the PSUs
     sharing the network and ``P_o`` [W] the DC load on it whose figures are already DC. Identical PSUs on one
     node share equally, so each runs at ``x = (P + P_o) / R`` and their AC input is ``(P + P_o) / eta(x)``: the
-    wall input of an AC-rated part equals its figure (DGX H100: 10.2 kW). ``h(P) = P - p_ac eta(.)`` is
-    ``<= 0`` at ``P = 0`` and ``>= 0`` at ``P = p_ac`` (``eta <= 1``): bisection to 1e-13 relative."""
+    wall input of an AC-rated part equals its figure (DGX H100: 10.2 kW). With a no-load input ``idle_w`` [W]
+    (the PSUs' sum) the pool's input below the curve's first point is that of
+    rackforge.solvers.power_ref.psu_input_power, ``W(D)``, and the AC-rated share draws ``W(D) P / D``:
+    ``h(P) = W(P + P_o) P / (P + P_o) - p_ac`` is ``<= 0`` at ``P = 0`` and ``>= 0`` at ``P = p_ac``
+    (``W(D) >= D``): bisection to 1e-13 relative."""
     if p_ac_w <= 0.0 or rating_w <= 0.0:
         return max(p_ac_w, 0.0)
+    x0, e0 = float(xs[0]), float(ys[0])
+
+    def wall_share(p):
+        d = p + p_other_dc_w
+        x = d / rating_w
+        if idle_w > 0.0 and x < x0:
+            w = d + idle_w + (x0 * rating_w * (1.0 / e0 - 1.0) - idle_w) * x / x0
+        else:
+            w = d / float(np.interp(x, xs, ys))
+        return w * p / d if d > 0 else 0.0
+
     lo, hi = 0.0, p_ac_w
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if mid - p_ac_w * float(np.interp((mid + p_other_dc_w) / rating_w, xs, ys)) > 0.0:
+        if wall_share(mid) - p_ac_w > 0.0:
             hi = mid
         else:
             lo = mid
@@ -582,9 +601,10 @@ def _ac_figures_to_dc(t: _Tmpl, k: int | None) -> None:
         counts[p["pn"]] = counts.get(p["pn"], 0) + 1
     xs, ys = t.curves[max(counts, key=lambda pn: counts[pn])]
     rating = sum(p["rating"] for p in real)
+    idle = sum(p.get("idle_w", 0.0) for p in real)
     p_ac = sum(ld["p_w"] for ld in ac)
     p_other = sum(ld["p_w"] for ld in mine if all(ld is not a for a in ac))
-    scale = dc_load_from_ac_input(p_ac, p_other, rating, xs, ys) / p_ac
+    scale = dc_load_from_ac_input(p_ac, p_other, rating, xs, ys, idle) / p_ac
     for ld in ac:
         ld["p_w"] *= scale
 
@@ -676,7 +696,7 @@ def _build(ctx):
 
     net_sizes, parts = [], {k: [] for k in (
         "seg_from", "seg_to", "seg_r", "seg_i", "psu_node", "E", "r", "ilim", "prated", "curve", "feed", "conn",
-        "shelf", "load_node", "load_p", "load_vmin", "load_vc", "bbu_node", "bbu_e", "bbu_p")}
+        "shelf", "load_node", "load_p", "load_vmin", "load_vc", "bbu_node", "bbu_e", "bbu_p", "idle")}
     for b in blocks:
         t, m = b.t, b.m
         sizes = np.diff(np.asarray(t.net_ptr_node, dtype=np.int64))
@@ -690,7 +710,7 @@ def _build(ctx):
         if t.elems:
             e = t.elems
             parts["psu_node"].append(_tile([x[1] for x in e], b.node, t.n_node, m))
-            for key, col in (("E", 2), ("r", 3), ("ilim", 4), ("prated", 5)):
+            for key, col in (("E", 2), ("r", 3), ("ilim", 4), ("prated", 5), ("idle", 10)):
                 parts[key].append(np.tile([float(x[col]) for x in e], m))
             parts["curve"].append(np.tile([curves[x[6]] for x in e], m))
             is_rack = np.array([x[7][0] == "r" for x in e])
@@ -728,6 +748,7 @@ def _build(ctx):
         feed_breaker_a=np.array([float(f.breaker) for f in feed_models]),
         feed_derating=np.array([min(max(float(f.derating), 1e-6), 1.0) for f in feed_models]),
         bbu_node=cat_("bbu_node", np.int64), bbu_energy_j=cat_("bbu_e"), bbu_p_rated_w=cat_("bbu_p"),
+        psu_p_idle_w=cat_("idle"),
     )
     feeds = dict(models=feed_models, names=feed_names, ptrs=feed_ptrs, src=feed_src, inst=feed_inst)
     return net, blocks, feeds

@@ -551,7 +551,7 @@ def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
                 jv_off, jp_off, jf_off,
                 node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
                 psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
-                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
+                psu_slot, eff_ptr, eff_x, eff_y, psu_idle, coef_re, coef_im,
                 load_ptr, load_nd, load_P, load_vc, load_vmin,
                 kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
                 rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
@@ -594,6 +594,12 @@ def _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
         pin = 0.0
         if pout != 0.0:
             pin = pout / _eta(psu_curve[p], lf, eff_ptr, eff_x, eff_y)
+        if on[p - p0] and psu_idle[p] > 0.0:
+            # no-load input, linear to the curve's first point (power_ref.psu_input_power)
+            a0 = eff_ptr[psu_curve[p]]
+            if lf < eff_x[a0]:
+                loss0 = eff_x[a0] * psu_prated[p] * (1.0 / eff_y[a0] - 1.0)
+                pin = pout + psu_idle[p] + (loss0 - psu_idle[p]) * lf / eff_x[a0]
         jpsu_i[po + p - p0] = i_p
         jpsu_pin[po + p - p0] = pin
         pin_sum += pin
@@ -649,7 +655,7 @@ def _solve_jobs_par(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
                 jv_off, jp_off, jf_off,
                 node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
                 psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
-                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
+                psu_slot, eff_ptr, eff_x, eff_y, psu_idle, coef_re, coef_im,
                 load_ptr, load_nd, load_P, load_vc, load_vmin,
                 kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
                 rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
@@ -657,7 +663,7 @@ def _solve_jobs_par(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
     for j in prange(job_net.size):
         _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base, jv_off, jp_off, jf_off,
              node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated, psu_ptr, psu_nd, psu_E, psu_r, psu_il,
-             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, coef_re,
+             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, psu_idle, coef_re,
              coef_im, load_ptr, load_nd, load_P, load_vc, load_vmin, kind, bw, perm, parent, goff,
              gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter, sigma_init, sigma_min,
              pd_tol, armijo, alpha_min, jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim,
@@ -669,7 +675,7 @@ def _solve_jobs_ser(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
                 jv_off, jp_off, jf_off,
                 node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated,
                 psu_ptr, psu_nd, psu_E, psu_r, psu_il, psu_prated, psu_curve, psu_feed, psu_conn,
-                psu_slot, eff_ptr, eff_x, eff_y, coef_re, coef_im,
+                psu_slot, eff_ptr, eff_x, eff_y, psu_idle, coef_re, coef_im,
                 load_ptr, load_nd, load_P, load_vc, load_vmin,
                 kind, bw, perm, parent, goff, gdiag, band_ptr, gband, mass, tol_a, noise_a,
                 rtol, max_iter, sigma_init, sigma_min, pd_tol, armijo, alpha_min,
@@ -677,7 +683,7 @@ def _solve_jobs_ser(job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base,
     for j in range(job_net.size):
         _job(j, job_net, job_fptr, job_fpsu, cold, v_base, psu_pin_base, jv_off, jp_off, jf_off,
              node_ptr, seg_ptr, seg_a, seg_b, seg_g, seg_rated, psu_ptr, psu_nd, psu_E, psu_r, psu_il,
-             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, coef_re,
+             psu_prated, psu_curve, psu_feed, psu_conn, psu_slot, eff_ptr, eff_x, eff_y, psu_idle, coef_re,
              coef_im, load_ptr, load_nd, load_P, load_vc, load_vmin, kind, bw, perm, parent, goff,
              gdiag, band_ptr, gband, mass, tol_a, noise_a, rtol, max_iter, sigma_init, sigma_min,
              pd_tol, armijo, alpha_min, jv, jpsu_i, jpsu_pin, jiter, jconv, jscal, jf_dre, jf_dim,
@@ -766,7 +772,7 @@ def _run_jobs(net, st, job_net, job_fptr, job_fpsu, cold, v_base, pin_base, opts
         net.node_ptr, net.seg_ptr, st.seg_a, st.seg_b, st.seg_g, net.seg_i_rated_a,
         net.psu_ptr, st.psu_nd, net.psu_v_set_v, net.psu_r_droop_ohm, net.psu_i_lim_a,
         net.psu_p_rated_w, net.psu_curve, net.psu_feed, net.psu_conn, st.psu_slot,
-        net.eff_ptr, net.eff_load_frac, net.eff_eta, st.coef_re, st.coef_im,
+        net.eff_ptr, net.eff_load_frac, net.eff_eta, net.psu_p_idle_w, st.coef_re, st.coef_im,
         net.load_ptr, st.load_nd, net.load_p_w, net.load_v_collapse_v, net.load_v_min_v,
         st.kind, st.bw, st.perm, st.parent, st.goff, st.gdiag, st.band_ptr, st.gband,
         net.net_mass_s, net.net_i_scale_a, net.net_noise_a, opts.rtol, opts.max_iter, opts.sigma_init, opts.sigma_min, opts.pd_tol,
@@ -783,7 +789,8 @@ def solve_power(net: PowerNetwork, psu_failed=None, feed_failed=None, opts: Solv
 
     Solves Kirchhoff's current law ``F(v) = 0`` on every network by Newton's method with
     pseudo-transient continuation (see :mod:`rackforge.solvers.power_ref` for the element
-    equations), then the AC side ``P_in = P_out / eta(P_out / P_rated)`` and the feed line
+    equations), then the AC side ``P_in = P_out / eta(P_out / P_rated)`` (with a PSU's no-load input below
+    its curve's first point, :func:`rackforge.solvers.power_ref.psu_input_power`) and the feed line
     currents by phasor sums.
 
     Parameters

@@ -35,7 +35,8 @@ collapse voltage the loads fall into the constant-impedance branch and are repor
 Near the solution it is plain Newton and converges quadratically.
 
 AC side, after the DC solve: ``P_in = P_out / eta(P_out / P_rated)`` with ``eta`` linearly
-interpolated in the PSU's efficiency curve (clamped at the end points); apparent power
+interpolated in the PSU's efficiency curve (clamped at the end points; a PSU with a no-load input draws more
+below the curve's first point, see :func:`psu_input_power`); apparent power
 ``S = P_in / pf``; a line-to-neutral PSU on phase ``x`` draws ``|I| = S / V_LN`` with
 ``V_LN = V_LL / sqrt(3)`` at angle ``theta_x - phi``; a line-to-line PSU on ``xy`` draws
 ``|I| = S / V_LL`` at angle ``theta_xy - phi`` into line ``x`` and out of line ``y``
@@ -218,6 +219,9 @@ class PowerNetwork:
         Usable stored energy [J].
     bbu_p_rated_w : float array [n_bbu], optional
         Discharge power rating [W].
+    psu_p_idle_w : float array [n_psu], optional
+        No-load input power [W] of a PSU in service (fans, controller, PFC stage); default 0. See
+        :func:`psu_input_power`.
     """
 
     node_ptr: np.ndarray
@@ -249,6 +253,7 @@ class PowerNetwork:
     bbu_node: np.ndarray | None = None
     bbu_energy_j: np.ndarray | None = None
     bbu_p_rated_w: np.ndarray | None = None
+    psu_p_idle_w: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -271,6 +276,8 @@ class PowerNetwork:
             s(self, name, _as(getattr(self, name), f8, name, (n_psu,)))
         for name in ("psu_curve", "psu_feed", "psu_conn", "psu_shelf"):
             s(self, name, _as(getattr(self, name), i8, name, (n_psu,)))
+        idle = np.zeros(n_psu) if self.psu_p_idle_w is None else self.psu_p_idle_w
+        s(self, "psu_p_idle_w", _as(idle, f8, "psu_p_idle_w", (n_psu,)))
         s(self, "eff_ptr", _as(self.eff_ptr, i8, "eff_ptr"))
         s(self, "eff_load_frac", _as(self.eff_load_frac, f8, "eff_load_frac"))
         s(self, "eff_eta", _as(self.eff_eta, f8, "eff_eta", self.eff_load_frac.shape))
@@ -352,6 +359,8 @@ class PowerNetwork:
                 raise ValueError("PSUs on DC feeds need psu_conn=CONN_DC, on AC feeds 0..5")
             if np.any((self.psu_conn < 0) | (self.psu_conn > CONN_DC)):
                 raise ValueError("psu_conn must be in 0..6")
+        if np.any(~(self.psu_p_idle_w >= 0)) or np.any(~np.isfinite(self.psu_p_idle_w)):
+            raise ValueError("psu_p_idle_w must be finite and >= 0")
         if np.any(~(self.bbu_energy_j >= 0)) or np.any(~(self.bbu_p_rated_w >= 0)):
             raise ValueError("BBU energy and power rating must be >= 0")
 
@@ -587,6 +596,30 @@ def efficiency(net: PowerNetwork, load_frac):
     return eta
 
 
+def psu_input_power(net: PowerNetwork, p_out, on):
+    """PSU input power [W] from output power ``p_out`` [W] (``[..., n_psu]``) and in-service mask ``on``.
+
+    ``P_in = P_out / eta(P_out / P_rated)`` (curve clamped at its end points). A PSU with a no-load input
+    ``P_idle > 0`` (``psu_p_idle_w``) that is in service draws, below its curve's first point ``x_0`` (load
+    fraction, efficiency ``eta_0``), ``P_in = P_out + P_idle + (L_0 - P_idle) x / x_0`` with
+    ``L_0 = x_0 P_rated (1 / eta_0 - 1)`` the loss at ``x_0``: the loss runs linearly from the no-load input at
+    zero output to the curve, continuous at ``x_0``; an in-service PSU at zero output (ORing-blocked) draws
+    ``P_idle``. Without ``P_idle`` this is the clamped curve (``L_0 x / x_0 = P_out (1 / eta_0 - 1)``)."""
+    p_out = np.asarray(p_out, dtype=np.float64)
+    lf = p_out / net.psu_p_rated_w
+    eta = efficiency(net, lf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_in = np.where(p_out != 0.0, p_out / eta, 0.0)
+    idle = net.psu_p_idle_w
+    if np.any(idle > 0):
+        first = net.eff_ptr[:-1][net.psu_curve]
+        x0, e0 = net.eff_load_frac[first], net.eff_eta[first]
+        loss0 = x0 * net.psu_p_rated_w * (1.0 / e0 - 1.0)
+        low = np.asarray(on, dtype=bool) & (idle > 0) & (lf < x0)
+        p_in = np.where(low, p_out + idle + (loss0 - idle) * lf / x0, p_in)
+    return p_in
+
+
 def psu_line_phasors(p_in_w, conn, pf, v_feed):
     """Complex line-current contributions [A] of PSUs to lines a, b, c of their feed.
 
@@ -647,7 +680,7 @@ def assemble_result(net: PowerNetwork, v, psu_i, psu_on, net_conv, net_iter) -> 
     p_out = vp * psu_i
     lf = p_out / net.psu_p_rated_w
     eta = efficiency(net, lf)
-    p_in = np.where(p_out != 0.0, p_out / eta, 0.0)
+    p_in = psu_input_power(net, p_out, psu_on)
     state = np.where(
         ~psu_on,
         PSU_OFF,
@@ -724,8 +757,7 @@ def assemble_results(net: PowerNetwork, V, PSU_I, ON, CONV, ITERS) -> list[Power
     p_out = V[:, net.psu_node] * PSU_I
     lf = p_out / net.psu_p_rated_w
     eta = efficiency(net, lf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_in = np.where(p_out != 0.0, p_out / eta, 0.0)
+    p_in = psu_input_power(net, p_out, ON)
     state = np.where(
         ~ON,
         PSU_OFF,

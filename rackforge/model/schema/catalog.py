@@ -316,6 +316,11 @@ class Psu(PartBase):
     current_limit: PosCurrent
     efficiency: list[EfficiencyPoint] = Field(min_length=2)
     power_factor: float = Field(default=0.99, gt=0, le=1)
+    no_load_loss: Power | None = Field(
+        default=None, description="Input power drawn at zero output while in service (fans, controller, PFC "
+        "stage), e.g. '25 W'. Below the efficiency curve's first point the loss runs linearly from it to the "
+        "curve (rackforge.solvers.power_ref.psu_input_power). Omitted: the first point's efficiency holds down "
+        "to zero load (no idle loss).")
     holdup_energy: Energy | None = None
     energy_storage: Energy | None = Field(default=None, description="In-PSU storage for load smoothing.")
 
