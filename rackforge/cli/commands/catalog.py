@@ -24,6 +24,8 @@ def import_netbox(
                                    "part_number, model or slug; KIND compute_tray, switch, switch_tray or pdu). "
                                    "Without it the kind is guessed and marked."),
     name: str = typer.Option("netbox-import", "--name", help="The catalog's name."),
+    prefix: str = typer.Option("", "--prefix", help="Prefix for every imported part number (to import device types "
+                               "the default catalog already has under numbers of their own)."),
 ):
     """Turn NetBox device types into rackforge catalog parts; every figure the files do not give is marked."""
     from pathlib import Path
@@ -52,6 +54,21 @@ def import_netbox(
             print(e.render(), file=sys.stderr)
         print(f"rackforge: {len(errors)} file(s) not imported; no catalog written", file=sys.stderr)
         raise typer.Exit(EXIT_USAGE)
+    if prefix:
+        for part in cat["parts"]:
+            part["pn"] = prefix + part["pn"]
+    else:  # part numbers are unique across loaded catalogs: the default catalog's own entry wins
+        from rackforge.model.catalog import default_catalog
+
+        known = default_catalog()
+        kept = []
+        for part in cat["parts"]:
+            if known.get(part["pn"]) is not None:
+                print(f"warning: {part['pn']} is in the default catalog already (with its sources): not imported; "
+                      "use --prefix to import it under a number of its own", file=sys.stderr)
+            else:
+                kept.append(part)
+        cat["parts"] = kept
     problems = check_catalog(cat)
     if problems:  # pragma: no cover - the importer writes only what the schema accepts; a bug if it does not
         for pr in problems:
