@@ -161,11 +161,13 @@ def test_sweep_on_two_workers_equals_a_serial_run(tmp_path, cluster):
     a, b = _table(tmp_path / "serial"), _table(tmp_path / "dask")
     assert a.num_rows == 16 and a.equals(b)
     assert (s1.passed, s1.failed) == (s2.passed, s2.failed)
-    # ASHRAE A2 allows 10-35 degC (public-figures.md 5g): 25 and 30 degC pass, 35+5=40 degC fails
+    # at sea level ASHRAE A2 allows 10-35 degC (public-figures.md 5g) and the DGX H100 is rated to 30 degC:
+    # 25 and 30 degC pass, 40 degC fails (at 2,000 m the derating and the thinner air's airflow decide, per
+    # operating point: not asserted here, the serial run is the reference for those)
     rows = a.to_pylist()
     for r in rows:
         t_c = r["case.site.air_inlet_temperature_k"] - 273.15
-        if t_c < 34 or t_c > 36:
+        if r["case.site.altitude_m"] < 1 and (t_c < 34 or t_c > 36):
             assert r["pass"] == (t_c <= 35), (t_c, r["error_codes"])
 
 
@@ -231,14 +233,15 @@ def test_sweep_command_writes_parquet_with_analyze_keys(tmp_path):
 
 def test_envelope_finds_the_ashrae_a2_allowable_range(tmp_path):
     """The HGX H100 generation requires ASHRAE class A2: allowable inlet 10-35 degC (ASHRAE TC 9.9 2021
-    reference card, Table 2.1; public-figures.md 5g). The envelope must find both ends within the tolerance."""
+    reference card, Table 2.1; public-figures.md 5g); the DGX H100 itself is rated 5-30 degC (its catalog
+    environment). The envelope is their intersection, 10-30 degC: both ends within the tolerance."""
     from rackforge.features.sweep.envelope import compute_envelope, parse_axis
 
     env = compute_envelope(str(H100), parse_axis("air_inlet_temperature:0 degC:45 degC"), points=7,
                            tolerance=0.05)
     d = env.to_json()
     (lo, hi), = d["pass_intervals"]
-    assert lo - 273.15 == pytest.approx(10.0, abs=0.05) and hi - 273.15 == pytest.approx(35.0, abs=0.05)
+    assert lo - 273.15 == pytest.approx(10.0, abs=0.05) and hi - 273.15 == pytest.approx(30.0, abs=0.05)
     assert [b["passes_below"] for b in d["boundaries"]] == [False, True]
 
 
@@ -249,8 +252,12 @@ def test_envelope_command_margin_plots_and_report(tmp_path):
                "--plot", tmp_path / "e.svg")
     assert out.returncode == 0, out.stderr
     d = json.loads(env_json.read_text())
-    assert d["y"]["name"] == "altitude" and len(d["boundaries"]) == 3
-    assert all(abs(b["x"] - 308.15) <= 0.5 for b in d["boundaries"])
+    # the DGX's 30 degC rating binds, derated above 900 m by 1 K per 300 m (ASHRAE A1/A2 slope, the part publishes
+    # none): ~30 degC at 0 m, ~29.67 degC at 1,000 m; at 2,000 m the thin air fails the fans' airflow (RF312) at
+    # every inlet temperature, so that row has no boundary
+    assert d["y"]["name"] == "altitude" and len(d["boundaries"]) == 2
+    want = {0.0: 303.15, 1000.0: 303.15 - 100.0 / 300.0}
+    assert all(abs(b["x"] - want[b["y"]]) <= 0.5 for b in d["boundaries"])
     assert (tmp_path / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import xml.etree.ElementTree as ET
 
