@@ -54,8 +54,8 @@ def classify(rc: int | None, err: str, timed_out: bool) -> str:
         return "oom"
     if any(m in err for m in TRACEBACK_MARKS):
         return "traceback"
-    if rc == EXIT_INTERNAL:
-        return "internal"
+    if rc == EXIT_INTERNAL or "analysis failed:" in err or "analysis summary incomplete:" in err:
+        return "internal"   # the report's fallback hides a failed analysis behind a warning: still a bug
     if rc in (0, 1, 2):
         return f"exit{rc}"
     if rc is not None and rc < 0:
