@@ -241,6 +241,7 @@ def main(argv=None) -> int:
         for k, res in enumerate(pool.imap_unordered(one, range(args.start, args.start + args.n)), 1):
             if log:
                 log.write(json.dumps(res, default=str) + "\n")
+                log.flush()
             for cmd, r in res["runs"].items():
                 counts[r["kind"]] += 1
                 per_cmd[cmd][r["kind"]] += 1
