@@ -224,47 +224,60 @@ def main(argv=None) -> int:
     ap.add_argument("--ratio", type=float, default=5.0, help="render/report using more CPU than validate by more "
                     "than this factor (and by more than 1 s) counts as slow")
     ap.add_argument("--json", help="write every mutant's result to this JSON-lines file")
+    ap.add_argument("--summarize", metavar="FILE", help="print the summary of a (partial) run's --json log and exit")
     args = ap.parse_args(argv)
     args.commands = [c for c in args.commands.split(",") if c]
+    if args.summarize:   # a (possibly partial) run's JSON-lines log
+        with open(args.summarize) as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        return summary(rows, args, None, f"summary of {args.summarize}")
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
-    counts: collections.Counter = collections.Counter()
-    per_cmd: dict[str, collections.Counter] = {c: collections.Counter() for c in args.commands}
-    fails, slow = [], []
-    cpu_max: dict[str, float] = {}
-    wall_max: dict[str, float] = {}
+    rows = []
     t0 = time.time()
     log = open(args.json, "w") if args.json else None
     tty = sys.stderr.isatty()
+    nfail = 0
     with ctx.Pool(args.j, initializer=_init, initargs=(args,), maxtasksperchild=200) as pool:
         for k, res in enumerate(pool.imap_unordered(one, range(args.start, args.start + args.n)), 1):
+            rows.append(res)
             if log:
                 log.write(json.dumps(res, default=str) + "\n")
                 log.flush()
-            for cmd, r in res["runs"].items():
-                counts[r["kind"]] += 1
-                per_cmd[cmd][r["kind"]] += 1
-                cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r["cpu"])
-                wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
-                if r["kind"] in FAIL:
-                    fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
-            v = res["runs"].get("validate")
-            for cmd in ("render", "report"):
-                r = res["runs"].get(cmd)
-                if v and r and r["kind"].startswith("exit") and r["cpu"] > args.ratio * v["cpu"] + 1.0:
-                    slow.append((res["index"], cmd, r["cpu"], v["cpu"]))
+            nfail += any(r["kind"] in FAIL for r in res["runs"].values())
             if tty and (k % 10 == 0 or k == args.n):
-                print(f"\r{k}/{args.n} mutants, {time.time() - t0:,.0f} s, failures {len(fails)}", end="",
+                print(f"\r{k}/{args.n} mutants, {time.time() - t0:,.0f} s, failing mutants {nfail}", end="",
                       file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
     if log:
         log.close()
-    wall = time.time() - t0
-    print(f"rackforge fuzz: {args.n} mutants (indexes {args.start}..{args.start + args.n - 1}), base seed "
-          f"{args.seed}, mode {args.mode}, {args.j} workers, deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
-          f"cap {args.mem_mb} MiB, {wall:,.0f} s")
+    return summary(rows, args, time.time() - t0, f"indexes {args.start}..{args.start + args.n - 1}, base seed "
+                   f"{args.seed}, mode {args.mode}, {args.j} workers")
+
+
+def summary(rows: list[dict], args, wall: float | None, what: str) -> int:
+    counts: collections.Counter = collections.Counter()
+    per_cmd: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    fails, slow = [], []
+    cpu_max: dict[str, float] = {}
+    wall_max: dict[str, float] = {}
+    for res in rows:
+        for cmd, r in res["runs"].items():
+            counts[r["kind"]] += 1
+            per_cmd[cmd][r["kind"]] += 1
+            cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r["cpu"])
+            wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
+            if r["kind"] in FAIL:
+                fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
+        v = res["runs"].get("validate")
+        for cmd in ("render", "report"):
+            r = res["runs"].get(cmd)
+            if v and r and r["kind"].startswith("exit") and r["cpu"] > args.ratio * v["cpu"] + 1.0:
+                slow.append((res["index"], cmd, r["cpu"], v["cpu"]))
+    print(f"rackforge fuzz: {len(rows)} mutants ({what}), deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
+          f"cap {args.mem_mb} MiB" + (f", {wall:,.0f} s" if wall is not None else ""))
     print("runs:", dict(sorted(counts.items())))
     for cmd, c in per_cmd.items():
         print(f"  {cmd:<9}", dict(sorted(c.items())), f"max {cpu_max.get(cmd, 0):.1f} s CPU, "

@@ -77,7 +77,24 @@ def test_mutated_seed_never_crashes(seed, classes, rnd):
     design, cat, ops = mutate(SEEDS[seed], rnd, classes, n=len(classes))
     with tempfile.TemporaryDirectory(prefix="rf-hyp-") as tmp:
         path = write_mutant(Path(tmp), design, cat)
-        check_all_commands(path, f"{seed} with {ops}")
+        try:
+            check_all_commands(path, f"{seed} with {ops}")
+        except (AssertionError, Hang) as exc:
+            raise AssertionError(f"{exc}\nmutant kept in {keep_failure(Path(tmp), seed, ops)}: copy that folder "
+                                 "into tests/data/fuzz/ to make it a regression case") from exc
+
+
+def keep_failure(folder: Path, seed: str, ops: list[str]) -> Path:
+    """Copy a failing mutant to ./fuzz-failures/hyp-N (the layout of benches/fuzz.py --keep and tests/data/fuzz)."""
+    import shutil
+
+    root = Path("fuzz-failures")
+    root.mkdir(exist_ok=True)
+    n = len(list(root.glob("hyp-*")))
+    dest = root / f"hyp-{n:03d}"
+    shutil.copytree(folder, dest)
+    (dest / "case.json").write_text(json.dumps({"seed": seed, "ops": ops, "found_by": "tests/test_fuzz.py"}, indent=1))
+    return dest
 
 
 @pytest.mark.parametrize("value", ["0 W", "-5 kW", "nan kW", "1e308 W", "1e400 W", "inf W"])
