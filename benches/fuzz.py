@@ -267,15 +267,15 @@ def summary(rows: list[dict], args, wall: float | None, what: str) -> int:
         for cmd, r in res["runs"].items():
             counts[r["kind"]] += 1
             per_cmd[cmd][r["kind"]] += 1
-            cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r["cpu"])
+            cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r.get("cpu", 0.0))
             wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
             if r["kind"] in FAIL:
                 fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
         v = res["runs"].get("validate")
         for cmd in ("render", "report"):
             r = res["runs"].get(cmd)
-            if v and r and r["kind"].startswith("exit") and r["cpu"] > args.ratio * v["cpu"] + 1.0:
-                slow.append((res["index"], cmd, r["cpu"], v["cpu"]))
+            if v and r and r["kind"].startswith("exit") and r.get("cpu", r["secs"]) > args.ratio * v.get("cpu", v["secs"]) + 1.0:
+                slow.append((res["index"], cmd, r.get("cpu", r["secs"]), v.get("cpu", v["secs"])))
     print(f"rackforge fuzz: {len(rows)} mutants ({what}), deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
           f"cap {args.mem_mb} MiB" + (f", {wall:,.0f} s" if wall is not None else ""))
     print("runs:", dict(sorted(counts.items())))
