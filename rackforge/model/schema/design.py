@@ -10,6 +10,7 @@ import datetime as _dt
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from rackforge.model.schema.common import (
     Current, Fraction, Frequency, Id, Length, MassPerArea, Model, PartNumber, PosCurrent, PosLength,
@@ -141,6 +142,21 @@ class RackBody(Model):
     cooling: RackCooling = Field(default_factory=RackCooling)
     links: list[Link] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plausible_mounts(cls, data):
+        # RF008: a rack's fault model grows as the square of its mounts (every PSU, shelf and PDU lost against
+        # every node); 5,000 mounts in one rack never finished. Frames have at most 100 slots.
+        if isinstance(data, dict) and isinstance(data.get("mounts"), list) and len(data["mounts"]) > MAX_MOUNTS:
+            raise PydanticCustomError("plausibility", "{msg}", {
+                "msg": f"'mounts' has {len(data['mounts']):,} entries, which is implausible: a rack holds at most "
+                       f"{MAX_MOUNTS} mounts (frames have at most 100 slots; side and 0U mounts included)"})
+        return data
+
+
+#: Most mounts in one rack body (RF008)
+MAX_MOUNTS = 256
 
 
 class Position(Model):
