@@ -224,9 +224,12 @@ def main(argv=None) -> int:
     ap.add_argument("--ratio", type=float, default=5.0, help="render/report using more CPU than validate by more "
                     "than this factor (and by more than 1 s) counts as slow")
     ap.add_argument("--json", help="write every mutant's result to this JSON-lines file")
+    ap.add_argument("--max-elements", type=int, help="RACKFORGE_MAX_ELEMENTS for the runs (default: rackforge's)")
     ap.add_argument("--summarize", metavar="FILE", help="print the summary of a (partial) run's --json log and exit")
     args = ap.parse_args(argv)
     args.commands = [c for c in args.commands.split(",") if c]
+    if args.max_elements is not None:   # inherited by forked and spawned runs
+        os.environ["RACKFORGE_MAX_ELEMENTS"] = str(args.max_elements)
     if args.summarize:   # a (possibly partial) run's JSON-lines log
         with open(args.summarize) as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
@@ -276,7 +279,8 @@ def summary(rows: list[dict], args, wall: float | None, what: str) -> int:
             r = res["runs"].get(cmd)
             if v and r and r["kind"].startswith("exit") and r.get("cpu", r["secs"]) > args.ratio * v.get("cpu", v["secs"]) + 1.0:
                 slow.append((res["index"], cmd, r.get("cpu", r["secs"]), v.get("cpu", v["secs"])))
-    print(f"rackforge fuzz: {len(rows)} mutants ({what}), deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
+    print(f"rackforge fuzz: {len(rows)} mutants ({what}), RACKFORGE_MAX_ELEMENTS="
+          f"{os.environ.get('RACKFORGE_MAX_ELEMENTS', 'default')}, deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
           f"cap {args.mem_mb} MiB" + (f", {wall:,.0f} s" if wall is not None else ""))
     print("runs:", dict(sorted(counts.items())))
     for cmd, c in per_cmd.items():

@@ -7,7 +7,7 @@ the design. Link endpoints are ``MOUNT:PORT`` within a rack and ``RACK/MOUNT:POR
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -40,6 +40,10 @@ class Feed(Model):
 class SetOverride(Model):
     part: PartNumber
     count: int = Field(ge=0)
+
+    # RF008: the power model has a node per PSU and a fault scenario per PSU; a shelf of 100,000 never finished
+    plausible_count: ClassVar[int] = 64
+    plausible_reason: ClassVar[str] = "no power shelf or server holds more PSUs or BBUs"
 
 
 class Mount(Model):
