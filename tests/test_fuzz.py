@@ -186,3 +186,17 @@ def test_mutator_is_reproducible():
     a = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     b = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     assert a == b
+
+
+def test_rack_of_5000_servers_is_refused(tmp_path):
+    """Fuzz seed 2026 mutant 397 (kept out of tests/data: 800 kB): 5,000 copies of a server in one rack spent
+    minutes in the k^2 fault-pair sweep and needed ~8 GB of dense scenario arrays; now RF008 on load."""
+    import copy
+
+    d = copy.deepcopy(SEEDS["hgx-h100-air.yaml"])
+    ms = d["templates"]["h100-rack"]["mounts"]
+    node = next(m for m in ms if m["id"] == "node1")
+    ms.extend({**copy.deepcopy(node), "id": f"n{j}", "u": 50 + j} for j in range(5000))
+    p = write_mutant(tmp_path, d, None)
+    code, text = run_cli(["validate", "-f", "concise", str(p)])
+    assert code == 1 and "RF008" in text and "'mounts' has 5,009 entries" in text and "at most 256" in text, text
