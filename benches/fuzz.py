@@ -5,9 +5,14 @@ mutants are spread over worker processes. Counted per run: exit 0/1/2 (fine), tr
 (exit 3, which the CLI prints instead of a traceback: still a failure here), other exit codes, runs over the
 deadline and runs out of memory; per mutant also render/report time against validate time.
 
-    PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 20 --timeout 20 --mem-mb 2048
+    PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 2026 --timeout 20 --wall 200 --mem-mb 2048 \
+        --max-elements 1000000 --json fuzz.jsonl
 
-(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`.)
+(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`. CPU time counts
+every thread: a run on numba's parallel power solver counts its spinning workers too. ``--max-elements 1000000``:
+rackforge's default limit, 3,000,000 elements, admits the documented scale of 1,000 NVL72 racks, whose check takes
+~6-9 s of CPU alone and up to ~19 s CPU on 2 contended cores, so the deadline would measure the neighbours;
+the benches characterise that scale. ``--summarize fuzz.jsonl`` prints the counts of a run, finished or not.)
 
 Modes: ``--mode fork`` (default) forks each run from a worker that has already imported rackforge and loaded
 the catalog, so a run costs its own work only; ``--mode spawn`` starts ``python -m rackforge`` per run
