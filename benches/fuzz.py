@@ -5,9 +5,14 @@ mutants are spread over worker processes. Counted per run: exit 0/1/2 (fine), tr
 (exit 3, which the CLI prints instead of a traceback: still a failure here), other exit codes, runs over the
 deadline and runs out of memory; per mutant also render/report time against validate time.
 
-    PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 20 --timeout 20 --mem-mb 2048
+    PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 2026 --timeout 20 --wall 200 --mem-mb 2048 \
+        --max-elements 1000000 --json fuzz.jsonl
 
-(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`.)
+(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`. CPU time counts
+every thread: a run on numba's parallel power solver counts its spinning workers too. ``--max-elements 1000000``:
+rackforge's default limit, 32,000,000 elements, admits the documented hall scale of 10,000 NVL72 racks, whose check
+takes minutes; 1,000 racks (~3 M elements) already take ~6-9 s of CPU alone and up to ~19 s CPU on 2 contended
+cores, so the deadline would measure the neighbours; the benches characterise that scale. ``--summarize fuzz.jsonl`` prints the counts of a run, finished or not.)
 
 Modes: ``--mode fork`` (default) forks each run from a worker that has already imported rackforge and loaded
 the catalog, so a run costs its own work only; ``--mode spawn`` starts ``python -m rackforge`` per run
@@ -54,8 +59,8 @@ def classify(rc: int | None, err: str, timed_out: bool) -> str:
         return "oom"
     if any(m in err for m in TRACEBACK_MARKS):
         return "traceback"
-    if rc == EXIT_INTERNAL:
-        return "internal"
+    if rc == EXIT_INTERNAL or "analysis failed:" in err or "analysis summary incomplete:" in err:
+        return "internal"   # the report's fallback hides a failed analysis behind a warning: still a bug
     if rc in (0, 1, 2):
         return f"exit{rc}"
     if rc is not None and rc < 0:
@@ -224,46 +229,64 @@ def main(argv=None) -> int:
     ap.add_argument("--ratio", type=float, default=5.0, help="render/report using more CPU than validate by more "
                     "than this factor (and by more than 1 s) counts as slow")
     ap.add_argument("--json", help="write every mutant's result to this JSON-lines file")
+    ap.add_argument("--max-elements", type=int, help="RACKFORGE_MAX_ELEMENTS for the runs (default: rackforge's)")
+    ap.add_argument("--summarize", metavar="FILE", help="print the summary of a (partial) run's --json log and exit")
     args = ap.parse_args(argv)
     args.commands = [c for c in args.commands.split(",") if c]
+    if args.max_elements is not None:   # inherited by forked and spawned runs
+        os.environ["RACKFORGE_MAX_ELEMENTS"] = str(args.max_elements)
+    if args.summarize:   # a (possibly partial) run's JSON-lines log
+        with open(args.summarize) as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        return summary(rows, args, None, f"summary of {args.summarize}")
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
-    counts: collections.Counter = collections.Counter()
-    per_cmd: dict[str, collections.Counter] = {c: collections.Counter() for c in args.commands}
-    fails, slow = [], []
-    cpu_max: dict[str, float] = {}
-    wall_max: dict[str, float] = {}
+    rows = []
     t0 = time.time()
     log = open(args.json, "w") if args.json else None
     tty = sys.stderr.isatty()
+    nfail = 0
     with ctx.Pool(args.j, initializer=_init, initargs=(args,), maxtasksperchild=200) as pool:
         for k, res in enumerate(pool.imap_unordered(one, range(args.start, args.start + args.n)), 1):
+            rows.append(res)
             if log:
                 log.write(json.dumps(res, default=str) + "\n")
-            for cmd, r in res["runs"].items():
-                counts[r["kind"]] += 1
-                per_cmd[cmd][r["kind"]] += 1
-                cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r["cpu"])
-                wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
-                if r["kind"] in FAIL:
-                    fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
-            v = res["runs"].get("validate")
-            for cmd in ("render", "report"):
-                r = res["runs"].get(cmd)
-                if v and r and r["kind"].startswith("exit") and r["cpu"] > args.ratio * v["cpu"] + 1.0:
-                    slow.append((res["index"], cmd, r["cpu"], v["cpu"]))
+                log.flush()
+            nfail += any(r["kind"] in FAIL for r in res["runs"].values())
             if tty and (k % 10 == 0 or k == args.n):
-                print(f"\r{k}/{args.n} mutants, {time.time() - t0:,.0f} s, failures {len(fails)}", end="",
+                print(f"\r{k}/{args.n} mutants, {time.time() - t0:,.0f} s, failing mutants {nfail}", end="",
                       file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
     if log:
         log.close()
-    wall = time.time() - t0
-    print(f"rackforge fuzz: {args.n} mutants (indexes {args.start}..{args.start + args.n - 1}), base seed "
-          f"{args.seed}, mode {args.mode}, {args.j} workers, deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
-          f"cap {args.mem_mb} MiB, {wall:,.0f} s")
+    return summary(rows, args, time.time() - t0, f"indexes {args.start}..{args.start + args.n - 1}, base seed "
+                   f"{args.seed}, mode {args.mode}, {args.j} workers")
+
+
+def summary(rows: list[dict], args, wall: float | None, what: str) -> int:
+    counts: collections.Counter = collections.Counter()
+    per_cmd: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    fails, slow = [], []
+    cpu_max: dict[str, float] = {}
+    wall_max: dict[str, float] = {}
+    for res in rows:
+        for cmd, r in res["runs"].items():
+            counts[r["kind"]] += 1
+            per_cmd[cmd][r["kind"]] += 1
+            cpu_max[cmd] = max(cpu_max.get(cmd, 0.0), r.get("cpu", 0.0))
+            wall_max[cmd] = max(wall_max.get(cmd, 0.0), r["secs"])
+            if r["kind"] in FAIL:
+                fails.append((res["index"], cmd, r["kind"], r["err"], res["seed"], res["ops"]))
+        v = res["runs"].get("validate")
+        for cmd in ("render", "report"):
+            r = res["runs"].get(cmd)
+            if v and r and r["kind"].startswith("exit") and r.get("cpu", r["secs"]) > args.ratio * v.get("cpu", v["secs"]) + 1.0:
+                slow.append((res["index"], cmd, r.get("cpu", r["secs"]), v.get("cpu", v["secs"])))
+    print(f"rackforge fuzz: {len(rows)} mutants ({what}), RACKFORGE_MAX_ELEMENTS="
+          f"{os.environ.get('RACKFORGE_MAX_ELEMENTS', 'default')}, deadline {args.timeout:g} s CPU ({args.wall:g} s wall), "
+          f"cap {args.mem_mb} MiB" + (f", {wall:,.0f} s" if wall is not None else ""))
     print("runs:", dict(sorted(counts.items())))
     for cmd, c in per_cmd.items():
         print(f"  {cmd:<9}", dict(sorted(c.items())), f"max {cpu_max.get(cmd, 0):.1f} s CPU, "

@@ -31,8 +31,9 @@ REGRESSIONS = Path(__file__).resolve().parent / "data" / "fuzz"
 HANG_S = 120
 
 
-class Hang(Exception):
-    pass
+class Hang(BaseException):
+    """Not an Exception: rackforge's own handlers (a rule that raises becomes an internal error) must not
+    catch it."""
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
@@ -77,7 +78,24 @@ def test_mutated_seed_never_crashes(seed, classes, rnd):
     design, cat, ops = mutate(SEEDS[seed], rnd, classes, n=len(classes))
     with tempfile.TemporaryDirectory(prefix="rf-hyp-") as tmp:
         path = write_mutant(Path(tmp), design, cat)
-        check_all_commands(path, f"{seed} with {ops}")
+        try:
+            check_all_commands(path, f"{seed} with {ops}")
+        except (AssertionError, Hang) as exc:
+            raise AssertionError(f"{exc}\nmutant kept in {keep_failure(Path(tmp), seed, ops)}: copy that folder "
+                                 "into tests/data/fuzz/ to make it a regression case") from exc
+
+
+def keep_failure(folder: Path, seed: str, ops: list[str]) -> Path:
+    """Copy a failing mutant to ./fuzz-failures/hyp-N (the layout of benches/fuzz.py --keep and tests/data/fuzz)."""
+    import shutil
+
+    root = Path("fuzz-failures")
+    root.mkdir(exist_ok=True)
+    n = len(list(root.glob("hyp-*")))
+    dest = root / f"hyp-{n:03d}"
+    shutil.copytree(folder, dest)
+    (dest / "case.json").write_text(json.dumps({"seed": seed, "ops": ops, "found_by": "tests/test_fuzz.py"}, indent=1))
+    return dest
 
 
 @pytest.mark.parametrize("value", ["0 W", "-5 kW", "nan kW", "1e308 W", "1e400 W", "inf W"])
@@ -114,7 +132,8 @@ def test_huge_row_is_refused_at_once_naming_the_limit(tmp_path, monkeypatch):
     # seed: 45 mounts and their ports, 2,824, plus no rack-level links) = 100,001 x 2,869 = 286,902,869
     code, text = run_cli(["validate", "-f", "concise", str(p)])
     assert "RF910" in text and "286,902,869 elements" in text and "100,001 racks" in text, text
-    monkeypatch.delenv("RACKFORGE_MAX_ELEMENTS", raising=False)   # restored after the root option sets it
+    # the root option sets the variable in this process: setenv first, so that monkeypatch restores its absence
+    monkeypatch.setenv("RACKFORGE_MAX_ELEMENTS", "3000000")
     code, text = run_cli(["--max-elements", "0", "analyze", str(write_mutant(tmp_path / "s", SEEDS[
         "hgx-h100-air.yaml"], None))])
     assert code == 0, text
@@ -167,3 +186,17 @@ def test_mutator_is_reproducible():
     a = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     b = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     assert a == b
+
+
+def test_rack_of_5000_servers_is_refused(tmp_path):
+    """Fuzz seed 2026 mutant 397 (kept out of tests/data: 800 kB): 5,000 copies of a server in one rack spent
+    minutes in the k^2 fault-pair sweep and needed ~8 GB of dense scenario arrays; now RF008 on load."""
+    import copy
+
+    d = copy.deepcopy(SEEDS["hgx-h100-air.yaml"])
+    ms = d["templates"]["h100-rack"]["mounts"]
+    node = next(m for m in ms if m["id"] == "node1")
+    ms.extend({**copy.deepcopy(node), "id": f"n{j}", "u": 50 + j} for j in range(5000))
+    p = write_mutant(tmp_path, d, None)
+    code, text = run_cli(["validate", "-f", "concise", str(p)])
+    assert code == 1 and "RF008" in text and "'mounts' has 5,009 entries" in text and "at most 256" in text, text

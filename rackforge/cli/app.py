@@ -64,7 +64,7 @@ def internal_error_text(exc: BaseException, args: list[str]) -> str:
         cause = exc.__cause__ or exc
     if file is None:
         file = next((a for a in args[1:] if a == "-" or (not a.startswith("-") and Path(a).is_file())), None)
-    what = f"{type(cause).__name__}: {cause}".strip()
+    what = " ".join(f"{type(cause).__name__}: {cause}".split())   # one line, whatever the message holds
     if len(what) > 200:
         what = what[:197] + "..."
     return (f"rackforge: internal error in {where}" + (f" on {file}" if file else "") + f": {what}. This is a "

@@ -172,6 +172,29 @@ class Context:
         return path
 
     @functools.cached_property
+    def input_errors(self) -> list[str]:
+        """Codes of the reference-integrity errors in the design (unknown part, duplicate id, dangling reference,
+        wrong part kind: RF002, RF003, RF004, RF006), whatever rules are selected. With any of them the power,
+        cooling, network and supply-chain models are not built, by the rules, ``analyze`` or ``report`` alike:
+        they would be meaningless, and slow or fragile on input that is not a design yet."""
+        codes = {p.code for p in self.ld.problems if p.code in _INTEGRITY}
+        rules = all_rules()
+        for code in sorted(_INTEGRITY - codes):
+            r = rules.get(code)
+            if r is None or r.check is None:
+                continue
+            if any(_finding(r, h, self.doc).severity == Severity.ERROR for h in _checked(r, self, self.ld)):
+                codes.add(code)
+        return sorted(codes)
+
+    def not_modelled_because(self) -> str | None:
+        """Why the area models are not built (None: they are)."""
+        if not self.input_errors:
+            return None
+        return (f"the design has reference errors ({', '.join(self.input_errors)}: 'rackforge validate' lists them); "
+                "the power, cooling, network and supply-chain models are built once they are fixed")
+
+    @functools.cached_property
     def physical(self):
         from rackforge.engine.analysis import physical_summary
 

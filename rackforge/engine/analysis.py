@@ -108,11 +108,13 @@ def analyze_summary(ctx) -> dict[str, Any]:
     # area sections, when their lowering module exists: power, cooling, network, supply_chain
     import importlib.util
 
+    why_not = ctx.not_modelled_because() if hasattr(ctx, "not_modelled_because") else None
     for area in AREA_SECTIONS:
         if area.startswith("facility") and getattr(ctx.design, "facility", None) is None:
             continue  # no hall level in this design
         if importlib.util.find_spec(f"rackforge.lowering.{area}") is not None:
-            out[area] = getattr(ctx, area).to_json()
+            out[area] = ({"modelled": False, "not_modelled_because": why_not} if why_not
+                         else getattr(ctx, area).to_json())
     return out
 
 

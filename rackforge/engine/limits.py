@@ -39,7 +39,7 @@ def _env_number(name: str, default: float) -> float:
         v = float(raw)
     except ValueError:
         raise InputError(f"{name}={raw!r} is not a number", file="<environment>",
-                         hint=f"give a whole number, or 0 for no limit (default {default:g})") from None
+                         hint=f"give a number, or 0 for no limit (default {default:,.0f})") from None
     if not v >= 0 or v == float("inf"):
         raise InputError(f"{name}={raw!r} must be a finite number >= 0", file="<environment>",
                          hint="0 turns the limit off")

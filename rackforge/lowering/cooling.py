@@ -361,7 +361,18 @@ def _lower_loops(ctx, rdef: RackDef, res: CoolingResult) -> list[LoopResult]:
                 lr.manifold_mi.ptr, f"loop {lr.loop.id!r} has {len(lr.branches)} liquid-cooled parts but its "
                 f"manifold {lr.manifold.pn} has {lr.manifold.taps} taps", "use a manifold with more taps, or "
                 "split the trays over two loops"))
+            lr.why_not = lr.why_not or "more liquid-cooled parts than its manifold has taps"   # RF300
+    for lr in loops:
+        if lr.why_not is None and len(lr.branches) > MAX_SOLVED_BRANCHES:   # RF912 reports it
+            lr.failure = lr.why_not = (f"{len(lr.branches)} liquid-cooled parts on one loop, above the "
+                                       f"{MAX_SOLVED_BRANCHES} a loop is solved for (its fault batch grows as the "
+                                       "square of the parts), so it was not solved")
     return loops
+
+
+#: Largest loop solved: the fault batch blocks each branch in turn, ~N^2 work. Eight times the largest manifold
+#: in the catalog (48 taps); a loop this big is a typo or a hall written as one rack.
+MAX_SOLVED_BRANCHES = 384
 
 
 # -- element curves -----------------------------------------------------------------------------------------------

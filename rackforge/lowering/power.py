@@ -846,8 +846,21 @@ def _scenarios(net, blocks, feeds, depth: int, psu_pairs: bool) -> tuple[Any, _S
         add(s[1], (s[0],), s[5], s[2], s[3], s[4])
     seen = set()
     for bi, (mine, srcs) in enumerate(per_block):
+        # depth 1 keeps only the N+2 pairs of PSUs in one group: visit just those (same order as the full x < y
+        # sweep, which was ~k^2/2 Python steps for k single faults: 30,000 PSUs in one rack never finished)
+        group_pos: dict = {}
+        if depth < 2:
+            for x, m in enumerate(mine):
+                if singles[m][0] == F_PSU:
+                    group_pos.setdefault(singles[m][6], []).append(x)
         for x in range(len(mine)):
-            for y in range(x + 1, len(mine)):
+            if depth >= 2:
+                ys = range(x + 1, len(mine))
+            elif psu_pairs and singles[mine[x]][0] == F_PSU:
+                ys = [y for y in group_pos.get(singles[mine[x]][6], ()) if y > x]
+            else:
+                continue
+            for y in ys:
                 a, c = singles[mine[x]], singles[mine[y]]
                 key = (min(mine[x], mine[y]), max(mine[x], mine[y]))
                 if key in seen:

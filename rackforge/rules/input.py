@@ -409,3 +409,26 @@ def rf007(ctx):
 
 
 __all__ = ["parse_endpoint", "port_exists", "IT_KINDS"]
+
+
+@rule("RF009", "it-part-draws-no-power", "error", "A compute tray or switch the design uses draws 0 W at max, so "
+      "its power and heat would pass every check unseen.")
+def rf009(ctx):
+    """
+    **What**: a compute tray, switch tray or switch mounted in the design has a catalog `power.max` of zero.
+
+    **Why**: no such part draws nothing at full load; a zero (a missing figure written as 0, a wrong unit
+    prefix) removes its load from every feed, busbar, PSU and cooling check, which then pass silently.
+
+    **Fix**: give the part its datasheet power (idle, typical, max), or use the right part number.
+    """
+    seen: set[str] = set()
+    for _rd, mi in ctx.r.iter_mounts():
+        part = mi.part
+        if part is None or mi.kind not in IT_KINDS or part.pn in seen:
+            continue
+        pw = getattr(part, "power", None)
+        if pw is not None and float(pw.max) <= 0.0:
+            seen.add(part.pn)
+            yield Hit(f"{mi.ptr}/part", f"{part.pn!r} ({mi.kind}) draws {pw.max.text if hasattr(pw.max, 'text') else pw.max} "
+                      "at max: an IT part that draws no power", "give the part its datasheet power figures")

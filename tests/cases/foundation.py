@@ -1,6 +1,15 @@
 """Cases for RF0xx, RF1xx, RF200 and RF9xx."""
 from tests.cases.common import DEEP_SWITCH, Case, G, H, _mount, _t  # noqa: F401
 
+def _cold_switch() -> dict:
+    """DEEP_SWITCH's figures, 600 mm deep, drawing 0 W."""
+    import copy
+
+    sw = copy.deepcopy(DEEP_SWITCH["parts"][0])
+    sw.update(pn="COLD-SWITCH", depth="600 mm", power={"idle": "0 W", "typical": "0 W", "max": "0 W"})
+    return {"catalog": "test-cold", "parts": [sw]}
+
+
 def _hot_ct() -> dict:
     """The GB200 compute tray with its cold plates repeated 1,000 times (2,000 entries, under the 4,096 bound)."""
     import copy
@@ -29,6 +38,8 @@ CASES: list[Case] = [
          "a dangling feed skips only power", also=("RF004", "RF2", "RF3")),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
     Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
+    Case("RF009", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
+        {"id": "x", "part": "COLD-SWITCH", "u": 45}), "/templates/h100-rack/mounts/9", catalog=_cold_switch()),
     Case("RF910", G, lambda d: d.__setitem__("rows", [{"id": "big", "template": "nvl72", "count": 100000}]), "",
          "a row of 100,000 NVL72 racks: 287 M elements"),
     Case("RF912", G, lambda d: _mount(d, "ct01").__setitem__("part", "HOT-CT"), "/templates/nvl72/cooling/loops/0",

@@ -51,8 +51,11 @@ def area_json(ctx, area: str) -> AreaResult:
     cache = ctx.__dict__.setdefault("_render_area_cache", {})
     if area in cache:
         return cache[area]
+    why_not = ctx.not_modelled_because() if hasattr(ctx, "not_modelled_because") else None
     if not lowering_exists(area):
         res = AreaResult(area, None, f"no {area.replace('_', ' ')} analysis in this version of rackforge")
+    elif why_not:
+        res = AreaResult(area, None, f"not modelled: {why_not}")
     else:
         try:
             res = AreaResult(area, getattr(ctx, area).to_json())

@@ -599,6 +599,9 @@ def _bound_part_counts() -> None:
         if isinstance(obj, type) and issubclass(obj, Model) and obj.__module__ == __name__ and obj is not CatalogFile:
             obj.plausible_count = PLAUSIBLE_PART_COUNT
             obj.plausible_reason = "no catalog part holds more ports, plates, PSUs, slots or entries"
+    for obj in (PsuSet, InternalPsus):   # a node and a fault scenario per PSU in the power model
+        obj.plausible_count = 64
+        obj.plausible_reason = "no power shelf or server holds more PSUs or BBUs"
 
 
 _bound_part_counts()

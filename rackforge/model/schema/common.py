@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError, core_schema
 
 from rackforge.model.units import DIMENSIONS, Qty, UnitError, describe, parse
@@ -189,8 +189,16 @@ class Model(BaseModel):
             raise PydanticCustomError("plausibility", "{msg}", {
                 "msg": f"{v!r} is implausible: a plain number here is finite and at most "
                        f"{PLAUSIBLE_NUMBER:g} in magnitude"})
-        if (t is list or t is dict) and len(v) > cls.plausible_count:
-            raise PydanticCustomError("plausibility", "{msg}", {
-                "msg": f"{len(v):,} entries is implausible: at most {cls.plausible_count:,} "
-                       f"({cls.plausible_reason})"})
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plausible_length(cls, data: Any) -> Any:
+        # before validation: a list of a million entries is refused before each entry is validated
+        if isinstance(data, dict):
+            for k, v in data.items():
+                if isinstance(v, (list, dict)) and len(v) > cls.plausible_count:
+                    raise PydanticCustomError("plausibility", "{msg}", {
+                        "msg": f"{k!r} has {len(v):,} entries, which is implausible: at most {cls.plausible_count:,} "
+                               f"({cls.plausible_reason})"})
+        return data

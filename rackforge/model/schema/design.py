@@ -7,9 +7,10 @@ the design. Link endpoints are ``MOUNT:PORT`` within a rack and ``RACK/MOUNT:POR
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from rackforge.model.schema.common import (
     Current, Fraction, Frequency, Id, Length, MassPerArea, Model, PartNumber, PosCurrent, PosLength,
@@ -58,6 +59,10 @@ class Feed(Model):
 class SetOverride(Model):
     part: PartNumber
     count: int = Field(ge=0)
+
+    # RF008: the power model has a node per PSU and a fault scenario per PSU; a shelf of 100,000 never finished
+    plausible_count: ClassVar[int] = 64
+    plausible_reason: ClassVar[str] = "no power shelf or server holds more PSUs or BBUs"
 
 
 class Mount(Model):
@@ -160,6 +165,21 @@ class RackBody(Model):
     cooling: RackCooling = Field(default_factory=RackCooling)
     links: list[Link] = Field(default_factory=list)
     patterns: list[Pattern] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plausible_mounts(cls, data):
+        # RF008: a rack's fault model grows as the square of its mounts (every PSU, shelf and PDU lost against
+        # every node); 5,000 mounts in one rack never finished. Frames have at most 100 slots.
+        if isinstance(data, dict) and isinstance(data.get("mounts"), list) and len(data["mounts"]) > MAX_MOUNTS:
+            raise PydanticCustomError("plausibility", "{msg}", {
+                "msg": f"'mounts' has {len(data['mounts']):,} entries, which is implausible: a rack holds at most "
+                       f"{MAX_MOUNTS} mounts (frames have at most 100 slots; side and 0U mounts included)"})
+        return data
+
+
+#: Most mounts in one rack body (RF008)
+MAX_MOUNTS = 256
 
 
 class Position(Model):
