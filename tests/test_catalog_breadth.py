@@ -84,7 +84,7 @@ def test_twin_port_parts_are_one_part_on_two_ports():
     split = cat.get("MCP7Y00-N003")
     assert split.breakout == 2 and float(split.speed) == pytest.approx(800e9)
     # the switch side models the cage's two halves as ports 2k, 2k+1 of one cage
-    for pn in ("QM9700", "Q3400-RA", "QFX5240-64OD"):
+    for pn in ("MQM9700-NS2F", "Q3400-RA", "QFX5240-64OD"):
         [so] = [g for g in cat.get(pn).ports if g.role == "scale_out"]
         assert so.per_cage == 2, pn
 
@@ -102,7 +102,7 @@ def test_kinds_span_more_than_one_maker():
     assert {"in_rack", "in_row"} <= {p.placement for p in cdus}
     # InfiniBand and Ethernet scale-out switches at >= 51.2 Tb/s (bidirectional) class
     so = {p.pn for p in cat.parts.values() if p.kind == "switch" and any(g.role == "scale_out" for g in p.ports)}
-    assert {"SN5600", "QM9700", "Q3400-RA", "QFX5240-64OD"} <= so
+    assert {"SN5600", "MQM9700-NS2F", "Q3400-RA", "QFX5240-64OD"} <= so
 
 
 def test_rdhx_figures_follow_from_capacity():
