@@ -1,4 +1,4 @@
-"""Generation profiles: six generations (five product steps and a European variant of GB200) with sources,
+"""Generation profiles: seven generations (six product steps, one of them AMD's, and a European variant of GB200) with sources,
 inheritance, seeds that meet them, and every requirement read by some rule (or listed as pending)."""
 import re
 
@@ -11,7 +11,9 @@ from rackforge.model.findings import Severity
 from rackforge.model.schema.generation import REQUIREMENT_SECTIONS, requirement_fields
 from tests.conftest import ROOT, seed_files
 
-GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb200-nvl72-eu", "gb300-nvl72", "vr-nvl72", "rubin-ultra-kyber"]
+# oldest first (year, then id): amd-helios and vr-nvl72 are both 2026
+GENERATIONS = ["hgx-h100-air", "gb200-nvl72", "gb200-nvl72-eu", "gb300-nvl72", "amd-helios", "vr-nvl72",
+               "rubin-ultra-kyber"]
 
 # Requirement fields no rule reads yet: the power, cooling and supply-chain rules are being written. Remove a
 # field from here in the change that adds the rule reading it (the test fails both ways).
@@ -64,6 +66,9 @@ def test_published_envelopes():
                   # 190-230 kW Max Q / Max P [T]; the seed's 4 x 110 kW shelves carry 2 x 109.8 = 219.6 kW after the
                   # worst of the dual feeds is lost, so the profile holds 219 kW (within the published range)
                   "vr-nvl72": 219.0,
+                  # AMD publishes no Helios rack power: the profile holds what its seed's 4 x 110 kW shelves carry
+                  # after the worst feed is lost (219.6 kW), as vr-nvl72; the estimated trays draw 211.2 kW
+                  "amd-helios": 219.0,
                   "rubin-ultra-kyber": 600.0}  # "up to 600 kW" (Tom's Hardware) [S]
 
 
@@ -109,6 +114,7 @@ HAND_IT_MAX_W = {
     "gb300-nvl72": 18 * 6600 + 9 * 400 + 2 * 120,
     "vr-nvl72": 18 * 11000 + 9 * 1000 + 2 * 120,
     "rubin-ultra-kyber": 4 * 142200 + 9 * 1500 + 2 * 120,
+    "amd-helios": 18 * 11020 + 6 * 2100 + 2 * 120,
 }
 
 

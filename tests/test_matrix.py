@@ -80,9 +80,13 @@ def test_binding_requirements_named(matrix):
     b = cell[("vr-nvl72", "gb300-nvl72")].binding
     assert b.requirement == "power.rack_power_max"
     assert b.value == pytest.approx(207240.0) and b.limit == pytest.approx(132000.0)
-    # every Open Rack seed fails Kyber on its frame
-    for g in GENERATIONS[1:5]:
+    # every ORv3 (21-inch) seed fails Kyber on its frame
+    for g in ("gb200-nvl72", "gb200-nvl72-eu", "gb300-nvl72", "vr-nvl72"):
         assert cell[(g, "rubin-ultra-kyber")].binding.requirement == "physical.frame_standards"
+    # Helios is on Open Rack Wide as Kyber is: what binds is the 800 VDC feed Kyber asks for (Helios is AC-fed)
+    assert cell[("amd-helios", "rubin-ultra-kyber")].binding.requirement == "power.feed_type"
+    # ... and an Open Rack Wide frame is wider than the ORv3 frame Vera Rubin asks for
+    assert cell[("amd-helios", "vr-nvl72")].binding.requirement == "physical.frame_standards"
 
 
 def _f(code, requirement=None, value=None, limit=None, unit=None):

@@ -20,7 +20,8 @@ def test_every_profile_is_consistent_with_its_seed():
     errors = [i for i in items if i.severity == "error"]
     assert errors == [], [i.message for i in errors]
     power = {i.generation: i for i in items if i.code == "RF903"}
-    assert set(power) == {"hgx-h100-air", "gb200-nvl72", "gb300-nvl72", "vr-nvl72", "rubin-ultra-kyber"}
+    assert set(power) == {"hgx-h100-air", "gb200-nvl72", "gb200-nvl72-eu", "gb300-nvl72", "amd-helios", "vr-nvl72",
+                          "rubin-ultra-kyber"}
     assert power["gb200-nvl72"].value == pytest.approx(4 * 6 * 5500.0)
     assert power["hgx-h100-air"].value == pytest.approx(4 * 4 * 3300.0 + 120.0)   # + the SN2201 on its own supply
 
