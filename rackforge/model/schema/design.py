@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from rackforge.model.schema.common import (
-    Current, Fraction, Frequency, Id, Length, MassPerArea, Model, PartNumber, PosCurrent, PosLength,
+    Q, Current, Fraction, Frequency, Id, Length, MassPerArea, Model, PartNumber, PosCurrent, PosLength,
     PosVoltage, Power, TempDiff, Temperature,
 )
 from rackforge.model.schema.catalog import Coolant, Face
@@ -94,7 +94,8 @@ class Loop(Model):
     id: Id
     cdu: Id | None = Field(default=None, description="Mount id of an in-rack CDU.")
     cdu_part: PartNumber | None = Field(default=None, description="In-row CDU part serving this loop.")
-    cdu_share: Fraction = Field(default=1.0, description="In-row CDU: the share of its capacity given to this rack.")
+    cdu_share: Q("dimensionless", gt=0, le=1) = Field(  # 0 left the loop a CDU of no capacity (a division by it)
+        default=1.0, description="In-row CDU: the share of its capacity given to this rack (more than 0, at most 1).")
     coolant: Coolant
     manifold: Id | None = Field(default=None, description="Mount id of the rack manifold.")
 
