@@ -87,11 +87,11 @@ def test_validate_hook_passes_on_good_files(project):
 def test_bom_check_hook(project, tmp_path):
     repo, ref, env = project
     # the hook runs the committed rackforge (HEAD), so ask HEAD whether it has the command yet
-    has = subprocess.run(["git", "cat-file", "-e", f"{ref}:rackforge/commands/bom.py"], cwd=ROOT).returncode == 0
-    if not has or '"bom"' not in _committed(ref, "rackforge/cli.py"):
+    has = subprocess.run(["git", "cat-file", "-e", f"{ref}:rackforge/cli/commands/bom.py"], cwd=ROOT).returncode == 0
+    if not has or '"bom"' not in _committed(ref, "rackforge/cli/app.py"):
         pytest.skip("'rackforge bom' is not committed in this checkout yet; the rackforge-bom-check hook calls "
                     "'rackforge bom --check BOM DESIGN'")
-    source = _committed(ref, "rackforge/commands/bom.py")
+    source = _committed(ref, "rackforge/cli/commands/bom.py")
     if '"--check"' not in source or '"--output"' not in source:
         pytest.skip("the committed 'rackforge bom' has no --check/--output option yet")
     # make the BOM with the committed rackforge too
