@@ -4,7 +4,7 @@ against max-flow, the lowering end to end on a small hall, and the 1,008-rack ha
 Published tables (every count must come out of :func:`plan_fabric` unchanged):
 
 * NVIDIA DGX SuperPOD H100 RA, "Network Fabrics" (docs.nvidia.com/dgx-superpod/reference-architecture-scalable-
-  infrastructure-h100/latest/network-fabrics.html; also /work/shared/reference/public-figures.md): 32 nodes per
+  infrastructure-h100/latest/network-fabrics.html; also the project leads' reference figures, public-figures.md): 32 nodes per
   SU (31 DGX + the UFM appliance's ports), 8 rails, QM9700 (64 x 400G NDR). Leaves 8/16/24/32, spines 4/8/16/16,
   leaf-spine cables 256/512/768/1,024 for 1-4 SUs. (Its node cables, 252..1,020, count 31 DGX x 8 + 4 UFM
   ports per SU; the planner counts 32 full nodes, so node cables are not compared.)
