@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from rackforge.rules import Hit, rule
+from rackforge.rules.network import by_mount
 from rackforge.topology.codes import Role
 
 _TIER = {1: "leaf", 2: "spine", 3: "core"}
@@ -21,27 +22,6 @@ def _n(k: int, what: str) -> str:
     plural = {"switch": "switches", "leaf": "leaves"}
     head, _, last = what.rpartition(" ")
     return f"{k:,} {(head + ' ') if head else ''}{plural.get(last, last + 's')}"
-
-
-def _by_mount(net, devs, describe, hint=None):
-    """One hit per mount among devices ``devs``: describe(first_device, count, n_racks) -> message."""
-    devs = np.asarray(devs, dtype=np.int64)
-    if devs.size == 0:
-        return
-    m = net.m
-    inst = m.inst_of_dev(devs)
-    dfn = m.inst_def[inst]
-    mount = np.empty(devs.size, np.int64)
-    for k in np.unique(dfn).tolist():
-        sel = dfn == k
-        mount[sel] = m.defnets[k].dev_mount[devs[sel] - m.dev_base[inst[sel]]]
-    key = dfn * (1 << 20) + mount
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    for j, (kk, f) in enumerate(zip(uniq.tolist(), first.tolist())):
-        sel = inv == j
-        n_racks = int(np.unique(inst[sel]).size)
-        dn = m.defnets[kk >> 20]
-        yield Hit(dn.rdef.mounts[kk & ((1 << 20) - 1)].ptr, describe(int(devs[f]), int(sel.sum()), n_racks), hint)
 
 
 def _hints(m) -> np.ndarray:
@@ -124,7 +104,7 @@ def rf423(ctx):
            0: "a scale-out switch with no link that node traffic can use"}
     for h in (1, 2, 3, 0):
         devs = bad[hint == h]
-        yield from _by_mount(net, devs, lambda d, c, n, h=h: f"{net.m.dev_name(d)}: {why[h]}"
+        yield from by_mount(net, devs, lambda d, c, n, h=h: f"{net.m.dev_name(d)}: {why[h]}"
                              + (f" ({_n(c, 'such switch')} here)" if c > 1 else ""),
                              "remove it, or cable nodes or lower-tier switches to it")
 
@@ -169,7 +149,7 @@ def rf424(ctx):
     top = dict(zip(leaves[short].tolist(), gmax[inv][short].tolist()))
     have = dict(zip(leaves[short].tolist(), c[short].tolist()))
     rail = m.device_rail
-    yield from _by_mount(net, leaves[short], lambda d, k, n: f"{m.dev_name(d)} (rail {int(rail[d])}) carries "
+    yield from by_mount(net, leaves[short], lambda d, k, n: f"{m.dev_name(d)} (rail {int(rail[d])}) carries "
                          f"{have[d]} node link(s); another rail of its group carries {top[d]}"
                          + (f" ({_n(k, 'such leaf')} here)" if k > 1 else ""),
                          "cable the missing NICs to their rail's leaf")
@@ -225,7 +205,7 @@ def rf425(ctx):
     m = net.m
     devs = m.ports.device[free]
     per_dev = np.bincount(devs, minlength=m.n_dev)
-    yield from _by_mount(net, np.unique(devs), lambda d, c, n: f"{m.dev_name(d)}: {int(per_dev[d])} twin-port "
+    yield from by_mount(net, np.unique(devs), lambda d, c, n: f"{m.dev_name(d)}: {int(per_dev[d])} twin-port "
                          "cage(s) with one half cabled and the other free"
                          + (f" ({_n(c, 'such switch')} here)" if c > 1 else ""),
                          "cable ports in pairs per cage")

@@ -53,7 +53,7 @@ def _by_source(net, rows, describe, hint=None, worst=None, **margin):
         yield Hit(source.ptr, f"{lead}{m.link_desc(row)}: {describe(row)}", hint, **extra)
 
 
-def _by_mount(net, devs, describe, hint=None, margin=None):
+def by_mount(net, devs, describe, hint=None, margin=None):
     """One hit per mount among devices ``devs``: describe(first_device, count, n_racks) -> message."""
     devs = np.asarray(devs, dtype=np.int64)
     if devs.size == 0:
@@ -371,7 +371,7 @@ def rf410(ctx):
     if bad.size == 0:
         return
     devs, _ = _domain_first_devices(su)
-    yield from _by_mount(net, devs[bad], lambda d, c, n: f"{_n(c, 'scale-up domain')} starting at "
+    yield from by_mount(net, devs[bad], lambda d, c, n: f"{_n(c, 'scale-up domain')} starting at "
                          f"{net.m.dev_name(d)} {'has' if c == 1 else 'have'} "
                          f"{int(sizes[bad].min())} packages; generation {ctx.gen.id!r} needs {need}",
                          "cable all accelerators into one domain",
@@ -399,7 +399,7 @@ def rf411(ctx):
     bad = (su["link_count"] < need) & su["judged"]
     acc = su["accelerator"][bad]
     lc = su["link_count"][bad]
-    yield from _by_mount(net, acc, lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} with as few as "
+    yield from by_mount(net, acc, lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} with as few as "
                          f"{int(lc.min())} scale-up links; generation {ctx.gen.id!r} needs {need}",
                          "cable every scale-up port",
                          margin=lambda d: dict(requirement="scale_up.links_per_accelerator", value=float(lc.min()),
@@ -429,7 +429,7 @@ def rf412(ctx):
     bad = (su["unreachable_peers"] > 0) & su["judged"]
     acc = su["accelerator"][bad]
     far = su["unreachable_peers"][bad]
-    yield from _by_mount(net, acc, lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} cannot reach up to "
+    yield from by_mount(net, acc, lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} cannot reach up to "
                          f"{int(far.max())} peers of their domain within {hops} switch hop(s)",
                          "connect each accelerator to every switch chip of its domain")
 
@@ -461,7 +461,7 @@ def rf413(ctx):
     bad = ~np.array([meets(x, need) for x in bw.tolist()], bool) if bw.size else np.zeros(0, bool)
     bad &= su["judged"]
     low = bw[bad]
-    yield from _by_mount(net, su["accelerator"][bad], lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} "
+    yield from by_mount(net, su["accelerator"][bad], lambda d, c, n: f"{_n(c, 'accelerator package')}{_in(n)} "
                          f"with {_rate(low.min())} scale-up bandwidth (both directions; "
                          f"{_rate(low.min() / 2)} each way); generation {ctx.gen.id!r} needs "
                          f"{need / 8e12:g} TB/s ({_rate(need)}) both ways",
@@ -495,7 +495,7 @@ def rf414(ctx):
         return
     devs, _ = _domain_first_devices(su)
     low = mem[bad].min()
-    yield from _by_mount(net, devs[bad], lambda d, c, n: f"{_n(c, 'scale-up domain')} starting at "
+    yield from by_mount(net, devs[bad], lambda d, c, n: f"{_n(c, 'scale-up domain')} starting at "
                          f"{net.m.dev_name(d)} {'holds' if c == 1 else 'hold'} {low / 8e12:.3g} TB; generation "
                          f"{ctx.gen.id!r} needs {need / 8e12:.3g} TB", "make the domain whole or use bigger packages",
                          margin=lambda d: dict(requirement="scale_up.memory_per_domain", value=float(low),
@@ -520,7 +520,7 @@ def rf415(ctx):
     su = net.scale_up
     bad = su["dies"] != need
     dies = su["dies"][bad]
-    yield from _by_mount(net, su["accelerator"][bad], lambda d, c, n: f"packages of {int(dies[0])} dies; generation "
+    yield from by_mount(net, su["accelerator"][bad], lambda d, c, n: f"packages of {int(dies[0])} dies; generation "
                          f"{ctx.gen.id!r} counts {need} per package",
                          margin=lambda d: dict(requirement="scale_up.dies_per_package", value=float(dies[0]),
                                                limit=float(need), unit="1"))
@@ -561,7 +561,7 @@ def rf416(ctx):
         if what == "cabled":
             bad &= so["judged"]
         low = v[bad]
-        yield from _by_mount(net, nodes[bad], lambda d, c, n, low=low, what=what:
+        yield from by_mount(net, nodes[bad], lambda d, c, n, low=low, what=what:
                              f"{_n(c, 'node')}{_in(n)} with {_rate(low.min())} of {what} scale-out bandwidth per "
                              f"accelerator (one direction); generation {ctx.gen.id!r} needs {_rate(need)}",
                              "add or cable NICs" if what == "cabled" else "use a part with more scale-out ports",
@@ -589,7 +589,7 @@ def rf417(ctx):
     ports = so["uncabled_node_ports"]
     ports = ports[~m.unjudged[m.ports.device[ports]]]
     devs = m.ports.device[ports]
-    yield from _by_mount(net, devs, lambda d, c, n: f"{_n(c, 'scale-out port')} uncabled{_in(n)}, e.g. "
+    yield from by_mount(net, devs, lambda d, c, n: f"{_n(c, 'scale-out port')} uncabled{_in(n)}, e.g. "
                          f"{m.port_name(int(ports[0]))}", "cable every NIC port into the fabric")
 
 
@@ -652,7 +652,7 @@ def rf419(ctx):
     r = ov["oversubscription"]
     bad = r > lim * (1 + 1e-9)
     worst = r[bad]
-    yield from _by_mount(net, ov["device"][bad], lambda d, c, n: f"{_n(c, 'leaf')}{_in(n)} oversubscribed up to "
+    yield from by_mount(net, ov["device"][bad], lambda d, c, n: f"{_n(c, 'leaf')}{_in(n)} oversubscribed up to "
                          f"{worst.max():.3g}:1 (down {_rate(ov['downlink_bps'][bad].max())}, up "
                          f"{_rate(ov['uplink_bps'][bad].min())}); generation {ctx.gen.id!r} allows {lim:g}:1",
                          "add uplinks or move nodes to other leaves",
@@ -713,7 +713,7 @@ def rf421(ctx):
     """
     net = ctx.network
     un = net.unmanaged
-    yield from _by_mount(net, un, lambda d, c, n: f"{net.m.dev_name(d)} has no management link" + _in(n),
+    yield from by_mount(net, un, lambda d, c, n: f"{net.m.dev_name(d)} has no management link" + _in(n),
                          "cable its BMC port to the management switch")
 
 
@@ -737,12 +737,12 @@ def rf422(ctx):
     if sp is None or not net.scale_out["fabric_judged"]:
         return
     m = net.m
-    yield from _by_mount(net, sp["articulation_points"], lambda d, c, n: f"{net.m.dev_name(d)} is a single point "
+    yield from by_mount(net, sp["articulation_points"], lambda d, c, n: f"{net.m.dev_name(d)} is a single point "
                          f"of failure of the scale-out fabric ({_n(c, 'such device')} here)",
                          "add paths around it")
     br = sp["bridges"]
     if br.shape[0]:
         partner = dict(zip(br[:, 0].tolist(), br[:, 1].tolist()))
-        yield from _by_mount(net, br[:, 0], lambda d, c, n: f"{_n(c, 'bridge')} in the scale-out fabric: the "
+        yield from by_mount(net, br[:, 0], lambda d, c, n: f"{_n(c, 'bridge')} in the scale-out fabric: the "
                              f"cables {m.dev_name(d)} - {m.dev_name(partner[d])} are the only path between two "
                              "parts of it", "add a second path")
