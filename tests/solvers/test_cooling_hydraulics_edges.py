@@ -151,6 +151,26 @@ def test_tees_numba_matches_reference_and_moves_flows(reverse):
         assert np.allclose(batch.branch_flow[k][m], one.branch_flow[m], rtol=1e-8, atol=0)
 
 
+@pytest.mark.parametrize("linalg", ["dense", "sparse"])
+def test_reference_on_tees_converges_in_few_iterations_from_a_warm_start(linalg):
+    # the fault batch of `validate`: every scenario warm-started from the all-pumps solution. Before the tee
+    # slope entered F' and the balance entered the line-search norm in pascals, the dense path on the 24-branch
+    # MI455X loop crept for 200 iterations (1e-4 steps) at a balance of 3.6e-10 and gave up unconverged
+    net = h.uniform_manifold(24, header_k=0.0, tee=True)
+    base = ref.solve_ref(net, tol=1e-12, linalg=linalg)
+    assert base.converged and base.iterations <= 15
+    op = np.ones((4, 24), bool)
+    op[2, 0] = op[3, 23] = False
+    sols = ref.solve_batch_ref(net, [2, 1, 2, 1], op, warm=base, tol=1e-12, linalg=linalg)
+    fresh = [ref.solve_ref(net, k, o, tol=1e-12, linalg="sparse") for k, o in zip([2, 1, 2, 1], op)]
+    for s, f, o in zip(sols, fresh, op):
+        assert s.converged and s.iterations <= 15, s.iterations
+        assert np.allclose(s.branch_flow[o], f.branch_flow[o], rtol=1e-9, atol=0)
+        # mass balance at every supply node to round-off: inflow = branch + onward segment
+        bal = s.supply_flow[:-1] - s.branch_flow[:-1] - s.supply_flow[1:]
+        assert np.all(np.abs(bal) <= 1e-11 * s.pump_flow)
+
+
 # ---------------------------------------------------------------- convergence at the edges
 
 
