@@ -172,7 +172,7 @@ class Model(BaseModel):
     numbers are bounded for plausibility (RF008: a count of 10^9 or a list of a million entries is refused on
     load, naming the bound, instead of making the solvers allocate without end)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=False, defer_build=True)
     #: the largest count and longest list of this model (catalog models lower it to PLAUSIBLE_PART_COUNT)
     plausible_count: ClassVar[int] = PLAUSIBLE_COUNT
     plausible_reason: ClassVar[str] = "the longest row the schema allows"
