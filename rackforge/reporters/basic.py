@@ -37,37 +37,42 @@ def _stats(results) -> list[str]:
 
 
 def text(results, errors, *, statistics: bool = False, color: bool = False, **_: Any) -> str:
+    """Findings grouped by file, one line each, with the pointer and the hint under it. In colour through rich;
+    without colour (not a terminal, ``--no-color``) the same lines as plain text, without importing rich."""
+    style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+    lines: list[list[tuple[str, str]]] = []   # per line: (text, rich style) segments
+    for e in errors:
+        lines.append([(e.render(), "bold red")])
+    for r in results:
+        if not r.findings:
+            lines.append([(r.path, "bold"), (": ", ""), ("ok", "green")])
+            continue
+        lines.append([(r.path, "bold underline")])
+        for f in r.findings:
+            loc = f"{f.line}:{f.col}" if f.line is not None else ""
+            if f.file != r.path:
+                loc = f"{f.file}:{loc}"
+            lines.append([("  " + loc.ljust(9), "dim"), (" ", ""), (f"{f.code}", style[f.severity]), (" ", ""),
+                          (str(f.severity), style[f.severity]), (" ", ""), (f.message, ""),
+                          (f"  [{f.name}]", "dim")])
+            if f.pointer:
+                lines.append([(f"             at {f.pointer}", "dim")])
+            if f.hint:
+                lines.append([(f"             hint: {f.hint}", "dim")])
+    if statistics:
+        lines.extend([(line, "")] for line in _stats(results))
+    lines.append([(summary(results, errors), "")])
+    if not color:
+        return "".join("".join(t for t, _ in segs) + "\n" for segs in lines)
     from io import StringIO
 
     from rich.console import Console
     from rich.text import Text
 
     buf = StringIO()
-    con = Console(file=buf, force_terminal=color, no_color=not color, width=120, highlight=False,
-                  soft_wrap=True)
-    style = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-    for e in errors:
-        con.print(Text(e.render(), style="bold red"))
-    for r in results:
-        if not r.findings:
-            con.print(Text.assemble((r.path, "bold"), ": ", ("ok", "green")))
-            continue
-        con.print(Text(r.path, style="bold underline"))
-        for f in r.findings:
-            loc = f"{f.line}:{f.col}" if f.line is not None else ""
-            if f.file != r.path:
-                loc = f"{f.file}:{loc}"
-            con.print(Text.assemble(("  " + loc.ljust(9), "dim"), " ", (f"{f.code}", style[f.severity]),
-                                    " ", (str(f.severity), style[f.severity]), " ", f.message,
-                                    (f"  [{f.name}]", "dim")))
-            if f.pointer:
-                con.print(Text(f"             at {f.pointer}", style="dim"))
-            if f.hint:
-                con.print(Text(f"             hint: {f.hint}", style="dim"))
-    if statistics:
-        for line in _stats(results):
-            con.print(line)
-    con.print(summary(results, errors))
+    con = Console(file=buf, force_terminal=True, width=120, highlight=False, soft_wrap=True)
+    for segs in lines:
+        con.print(Text.assemble(*[(t, st) if st else t for t, st in segs]))
     return buf.getvalue()
 
 
