@@ -111,3 +111,40 @@ def test_default_catalog_uses_the_cache(env, monkeypatch):
     monkeypatch.setattr(C, "load_catalog_file", lambda p: pytest.fail("validated again"))
     cached = C.default_catalog()
     assert _dump(cached) == _dump(fresh)
+
+
+def test_the_cache_folder_stays_bounded(env):
+    # every install, catalog change or schema change writes a new catalog pickle: only the newest
+    # KEEP_CATALOGS stay, and result-cache entries unused for 30 days go when a new one is written
+    import os
+    import time
+
+    folder = env.parent / "cache" / "rackforge"
+    (folder / "results").mkdir(parents=True)
+    now = time.time()
+    for k in range(12):   # stale pickles of earlier installs, one a minute apart, the oldest first
+        p = folder / f"catalog-{k:064x}.pickle"
+        p.write_bytes(b"old")
+        os.utime(p, (now - 3600 + 60 * k, now - 3600 + 60 * k))
+    fresh, stale = folder / "results" / "a.pickle", folder / "results" / "b.pickle"
+    for p, age_days in ((fresh, 29), (stale, 31)):
+        p.write_bytes(b"r")
+        os.utime(p, (now - age_days * 86400, now - age_days * 86400))
+    calls = []
+    _load(env, calls)   # a new key: validated, written, folder pruned
+    left = sorted(p.name for p in folder.glob("catalog-*.pickle"))
+    assert calls == [1] and len(left) == cc.KEEP_CATALOGS
+    # the new one and the 7 most recent old ones (k = 5..11)
+    assert [f"catalog-{k:064x}.pickle" for k in range(5, 12)] == [n for n in left if "0" * 50 in n]
+    assert fresh.exists() and not stale.exists()
+
+
+def test_a_cache_hit_refreshes_the_file_so_pruning_keeps_it(env):
+    import os
+
+    calls = []
+    _load(env, calls)
+    (p,) = (env.parent / "cache" / "rackforge").glob("catalog-*.pickle")
+    os.utime(p, (1, 1))
+    _load(env, calls)
+    assert calls == [1] and p.stat().st_mtime > 1e9

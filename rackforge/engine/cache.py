@@ -137,6 +137,7 @@ class ResultCache:
         try:
             with open(self.folder / f"{key}.pickle", "rb") as fh:
                 stored = pickle.load(fh)
+            os.utime(self.folder / f"{key}.pickle")  # used: kept when the cache is pruned (catalog_cache)
         except Exception:  # missing, truncated, or from other code: validate again
             return None
         return _with_path(stored, path)

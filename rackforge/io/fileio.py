@@ -34,3 +34,36 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def prune_files(folder: str | Path, pattern: str, *, keep: int | None = None,
+                max_age_s: float | None = None, now: float | None = None) -> int:
+    """Delete cache files matching ``pattern`` in ``folder``: all but the ``keep`` most recently modified, and
+    those not modified for ``max_age_s`` seconds. Files that vanish or cannot be deleted are left to the next
+    call (several processes may prune at once). Returns the number deleted."""
+    import time
+
+    entries = []
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.is_file() and Path(e.name).match(pattern):
+                    try:
+                        entries.append((e.stat().st_mtime, e.path))
+                    except OSError:
+                        pass
+    except OSError:
+        return 0
+    entries.sort(reverse=True)
+    now = time.time() if now is None else now
+    doomed = entries[keep:] if keep is not None else []
+    if max_age_s is not None:
+        doomed += [x for x in (entries[:keep] if keep is not None else entries) if now - x[0] > max_age_s]
+    n = 0
+    for _, p in doomed:
+        try:
+            os.unlink(p)
+            n += 1
+        except OSError:
+            pass
+    return n

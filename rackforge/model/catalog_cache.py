@@ -56,6 +56,29 @@ def cache_key(folder: Path, files: list[Path]) -> str:
     return h.hexdigest()
 
 
+#: Catalog pickles kept (the newest by modification time; a hit refreshes it). Each install, catalog change or
+#: schema change writes a new one, so without a bound the folder grows with every upgrade.
+KEEP_CATALOGS = 8
+#: Result-cache entries (``results/``, see :mod:`rackforge.engine.cache`) unused for this long are deleted when
+#: a new catalog pickle is written (an upgrade or a catalog change: the moment old results go stale).
+RESULTS_MAX_AGE_S = 30 * 86400
+
+
+def prune_cache(folder: Path) -> None:
+    """Bound the cache folder: :data:`KEEP_CATALOGS` catalog pickles, results used in the last 30 days."""
+    from rackforge.io.fileio import prune_files
+
+    prune_files(folder, "catalog-*.pickle", keep=KEEP_CATALOGS)
+    prune_files(folder / "results", "*.pickle", max_age_s=RESULTS_MAX_AGE_S)
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
 def load_or_build(folder: Path, files: list[Path], build: Callable[[], object], environ=os.environ):
     """The cached result of ``build()`` for these catalog files, or ``build()`` (then cached)."""
     if environ.get("RACKFORGE_NO_CATALOG_CACHE"):
@@ -66,7 +89,9 @@ def load_or_build(folder: Path, files: list[Path], build: Callable[[], object], 
         return build()
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            out = pickle.load(fh)
+        _touch(path)  # the newest stay when the folder is pruned
+        return out
     except Exception:  # missing, truncated or unreadable: rebuild
         pass
     result = build()
@@ -75,6 +100,7 @@ def load_or_build(folder: Path, files: list[Path], build: Callable[[], object], 
 
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        prune_cache(path.parent)
     except Exception:  # read-only or full cache folder, or an unpicklable result: run without the cache
         pass
     return result
