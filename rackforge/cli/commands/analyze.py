@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 
 def analyze(
-    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file, or - for stdin."),
     fmt: str = typer.Option("text", "--format", "-f", help="json or text."),
     output: Optional[str] = typer.Option(None, "--output", "-o"),
     generation: Optional[str] = typer.Option(None, "--generation", "-g"),

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def bom(
-    paths: List[str] = typer.Argument(..., help="Design files, folders (searched), or - for stdin. Several "
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Design files, folders (searched), or - for stdin. Several "
                                       "designs get a total over all of them."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help=f"{FORMATS}. Default: from the --output "
                                       "file's suffix (.csv, .json, .md, .xlsx), else table."),

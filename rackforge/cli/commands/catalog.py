@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def import_netbox(
-    paths: List[str] = typer.Argument(..., help="NetBox device-type files (devicetype-library YAML) or folders "
+    paths: List[str] = typer.Argument(..., metavar="FILE", help="NetBox device-type files (devicetype-library YAML) or folders "
                                       "of them."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the catalog to FILE (atomically); "
                                          "default stdout."),

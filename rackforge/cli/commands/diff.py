@@ -13,8 +13,8 @@ def register(app: typer.Typer) -> None:
 
 
 def diff(
-    a: str = typer.Argument(..., help="The design before (file, or - for stdin)."),
-    b: str = typer.Argument(..., help="The design after."),
+    a: str = typer.Argument(..., metavar="BEFORE", help="The design before (file, or - for stdin)."),
+    b: str = typer.Argument(..., metavar="AFTER", help="The design after."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json or markdown."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the diff to FILE (atomically)."),
     generation: Optional[str] = typer.Option(None, "--generation", "-g", help="Check both against this generation "

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 
 def envelope(
-    path: str = typer.Argument(..., help="A design file."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file."),
     x: str = typer.Option(..., "--x", help="First site variable and range, NAME:FROM:TO, e.g. "
                           "'facility_water_supply_temperature:20 degC:50 degC'."),
     y: Optional[str] = typer.Option(None, "--y", help="Second site variable (a pass/fail map), NAME:FROM:TO."),

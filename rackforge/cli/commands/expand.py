@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 
 def expand(
-    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file, or - for stdin."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the expanded design to FILE "
                                          "(atomically); its suffix picks JSON or YAML."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="json or yaml (default: as the output file's "

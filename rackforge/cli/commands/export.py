@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def netbox(
-    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file, or - for stdin."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Folder to write the bulk-import files to "
                                          "(written whole or not at all; an earlier export there is replaced)."),
     push: Optional[str] = typer.Option(None, "--push", metavar="URL", help="Also create the objects in the NetBox "

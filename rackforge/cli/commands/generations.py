@@ -13,9 +13,9 @@ def register(app: typer.Typer) -> None:
 
 
 def generations(
-    action: Optional[str] = typer.Argument(None, help="'show' to print one profile; 'check' to check every "
+    action: Optional[str] = typer.Argument(None, metavar="ACTION", help="'show' to print one profile; 'check' to check every "
                                            "profile against the parts of the seed designs that name it."),
-    gen_id: Optional[str] = typer.Argument(None, help="Generation id."),
+    gen_id: Optional[str] = typer.Argument(None, metavar="GENERATION", help="Generation id."),
     catalog: List[str] = typer.Option([], "--catalog", "-c"),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
     seeds: str = typer.Option("seeds", "--seeds", help="check: the directory of seed designs."),

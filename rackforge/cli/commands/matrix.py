@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def matrix(
-    paths: List[str] = typer.Argument(..., help="Design files or folders (searched)."),
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Design files or folders (searched)."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json or markdown (a table for pull requests)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the table to FILE (atomically)."),
     generation: List[str] = typer.Option([], "--generation", "-g", help="Only these generations (repeatable; "

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def render(
-    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file, or - for stdin."),
     rack: List[str] = typer.Option([], "--rack", "-r", help="A rack id, template name or row to draw "
                                    "(repeatable; a row draws its racks side by side). Default: one elevation "
                                    "per rack definition."),

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    path: str = typer.Argument(..., help="A design file, or - for stdin."),
+    path: str = typer.Argument(..., metavar="DESIGN", help="A design file, or - for stdin."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the HTML to FILE (atomically); "
                                          "default stdout."),
     generation: Optional[str] = typer.Option(None, "--generation", "-g"),

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def rules(
-    code: Optional[str] = typer.Argument(None, help="A rule code (RF101) or name to explain."),
+    code: Optional[str] = typer.Argument(None, metavar="RULE", help="A rule code (RF101) or name to explain."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json or markdown."),
 ):
     """List the rules, or explain one."""

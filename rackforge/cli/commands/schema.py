@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 
 def schema(
-    name: str = typer.Argument("design", help="design, catalog, generations or sweep."),
+    name: str = typer.Argument("design", metavar="SCHEMA", help="design, catalog, generations or sweep."),
     output: Optional[str] = typer.Option(None, "--output", "-o"),
 ):
     """Print a JSON Schema of the file formats."""

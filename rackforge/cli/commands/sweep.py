@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 
 def sweep(
-    spec: str = typer.Argument(..., help="The sweep SPEC (YAML or JSON; schema in schemas/rackforge-sweep.schema.json)."),
+    spec: str = typer.Argument(..., metavar="SPEC", help="The sweep SPEC (YAML or JSON; schema in schemas/rackforge-sweep.schema.json)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Output folder of Parquet files (default: "
                                          "SPEC's name with .parquet, in the current folder). Cases already in it "
                                          "are skipped: a stopped sweep resumes."),

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 def validate(
-    paths: List[str] = typer.Argument(..., help="Design files, folders (searched), or - for stdin."),
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Design files, folders (searched), or - for stdin."),
     fmt: str = typer.Option("text", "--format", "-f", help=f"Output format: {FORMATS}."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
     select: List[str] = typer.Option([], "--select", help="Only these rule codes or prefixes (RF1, RF201); "
