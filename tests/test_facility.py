@@ -126,6 +126,36 @@ def test_block_ups_loads_by_hand(block_ctx):
     assert fa.single_drops == []
 
 
+BLOCK_2N = str(ROOT / "seeds" / "hall" / "gb200-hall-block-2n.yaml")
+
+
+def test_2n_block_seed_by_hand():
+    """The 2N block seed: 12 racks, feed A of every rack on side A (MV-A, TX-A, SWGR-A, UPS-A), feed B on side B.
+    Normal: each UPS delivers the 12 racks' input on its feed (P_A or P_B of the rack model, about half of P_r each)
+    plus its six busway runs' copper; any single loss on one side moves the whole block to the other side (12 x P_r). No single loss drops a
+    rack; the seed is clean."""
+    from rackforge.api import validate
+    from rackforge.engine import Context, Options, load_design
+    from rackforge.model.findings import Severity
+
+    res = validate(BLOCK_2N)
+    assert [f"{f.code} {f.message}" for f in res.findings if f.severity >= Severity.WARNING] == []
+    ctx = Context(load_design(BLOCK_2N), Options())
+    fa = ctx.facility_power
+    pr = ctx.power.rack_totals[0]["facility_input_w"]
+    ids = [e.id for e in fa.elems]
+    for side in ("A", "B"):
+        u = ids.index(f"UPS-{side}")
+        p_side = next(f["p_in_w"] for f in ctx.power.feeds if f["name"].endswith(f"/{side}"))
+        runs = [k for k, e in enumerate(fa.elems) if e.id.endswith(tuple(f"/{side}/bw{j}" for j in (1, 2, 3)))]
+        assert len(runs) == 6
+        copper = sum(fa.base_p_in[k] - fa.base_p_out[k] for k in runs)
+        assert fa.base_p_out[u] == pytest.approx(12 * p_side + copper, rel=1e-9)
+        assert fa.single_max_out[u] == pytest.approx(12 * pr, rel=2e-3)   # + the runs' copper at double current
+    assert fa.single_drops == []
+    assert fa.breakdown["it_equipment_input_w"] == pytest.approx(12 * pr, rel=1e-9)
+
+
 def _colebrook(re, rel):
     from scipy.optimize import brentq
 
