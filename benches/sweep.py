@@ -3,11 +3,12 @@
     python benches/sweep.py [--cases 48] [--runs 3] [--seed seeds/hgx-h100-air.yaml] [--batch 4]
 
 A SPEC over one seed (a grid of air inlet temperature x altitude, ``--cases`` points) runs on a LocalCluster of
-1 and of 2 worker processes (one thread each). The clusters are started and their workers warmed (rackforge
-imported, one case analysed, numba loaded where the solvers take it) before the clock starts: the figure is
-the steady throughput of a running cluster, not its start-up (printed apart). Each timed run writes to an
-empty output folder. Medians of ``--runs``. The machine's load average is printed: other work on the two
-cores changes the ratio. Never run by the test suite.
+1 and of 2 worker processes (one thread each). The clusters are started and their workers warmed (the sweep's own
+task run once on each: rackforge imported, one case analysed and its Parquet part encoded, so pyarrow and, where
+the solvers take it, numba are loaded) before the clock starts: the figure is the steady throughput of a running
+cluster, not its start-up (printed apart). Each timed run writes to an empty output folder. Medians of
+``--runs``. The machine's load average is printed: other work on the two cores changes the ratio. Never run by
+the test suite.
 """
 from __future__ import annotations
 
@@ -40,10 +41,12 @@ def _spec(tmp: str, seed: Path, cases: int, batch: int) -> str:
 
 
 def _warm(client, ls) -> None:
-    from rackforge.features.sweep.evaluate import evaluate_batch
+    """Run the sweep's own task (analyse and encode one case) once on every worker: rackforge, pyarrow and, where
+    the solvers take it, numba are loaded before the clock starts."""
+    from rackforge.features.sweep.run import encode_batch
 
     n = len(client.scheduler_info()["workers"])
-    futs = [client.submit(evaluate_batch, ls.cases[:1], (), (), (), len(ls.cases), pure=False,
+    futs = [client.submit(encode_batch, ls.cases[:1], (), (), (), len(ls.cases), pure=False,
                           workers=[w]) for w in sorted(client.scheduler_info()["workers"])][:n]
     client.gather(futs)
 
