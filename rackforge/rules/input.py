@@ -393,19 +393,27 @@ def rf006(ctx):
 @rule("RF007", "unknown-generation", "error", "The design declares a generation that no catalog defines.")
 def rf007(ctx):
     """
-    **What**: the design's `generation` (or the one given with `--generation`) is not a known profile.
+    **What**: the design's `generation` (or the one given with `--generation`), or a rack template's or inline
+    rack's own `generation` (a mixed hall), is not a known profile.
 
     **Why**: a design is confirmed against the requirements of its generation; with an unknown one none of
-    the generation limits can be checked.
+    the generation limits can be checked (for a rack's own generation: none of that rack's).
 
     **Fix**: use one of the generations listed in the message (`rackforge generations` lists them with their
     figures), or add a profile to a catalog.
     """
+    known = sorted(ctx.catalog.generations)
     if ctx.gen is None:
-        known = sorted(ctx.catalog.generations)
         gid = ctx.ld.generation_id
         yield Hit("/generation", f"unknown generation {gid!r}; known generations: {', '.join(known)}",
                   "run 'rackforge generations' to see them")
+    for rd in ctx.r.defs:
+        g = rd.body.generation
+        if g is not None and g not in ctx.catalog.generations:
+            what = f"template {rd.key!r}" if rd.ptr.startswith("/templates/") else f"rack {rd.key!r}"
+            yield Hit(f"{rd.ptr}/generation", f"{what} names unknown generation {g!r}, so its generation limits "
+                      f"are not checked; known generations: {', '.join(known)}",
+                      "run 'rackforge generations' to see them, or remove the field to use the design's")
 
 
 __all__ = ["parse_endpoint", "port_exists", "IT_KINDS"]

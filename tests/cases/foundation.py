@@ -37,6 +37,8 @@ CASES: list[Case] = [
     Case("RF030", G, lambda d: _mount(d, "ps1").__setitem__("feed", "C"), "/templates/nvl72/mounts",
          "a dangling feed skips only power", also=("RF004", "RF2", "RF3")),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
+    Case("RF007", G, lambda d: _t(d).__setitem__("generation", "gb999"), "/templates/nvl72/generation",
+         "a template's own generation"),
     Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
     Case("RF009", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
         {"id": "x", "part": "COLD-SWITCH", "u": 45}), "/templates/h100-rack/mounts/9", catalog=_cold_switch()),
