@@ -143,7 +143,7 @@ def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | No
     ld.generation_id = gid
     if gid in catalog.generations:
         ld.generation = resolve_generation(gid, catalog)
-    ld.groups = _generation_groups(ld, gid)
+    ld.groups = generation_groups(ld, gid)
     return ld
 
 
@@ -156,7 +156,7 @@ class GenGroup:
     defs: list = field(default_factory=list)  # RackDef
 
 
-def _generation_groups(ld: LoadedDesign, gid: str) -> list[GenGroup]:
+def generation_groups(ld: LoadedDesign, gid: str) -> list[GenGroup]:
     """Tag every rack definition with its generation (its ``generation``, else the design's ``gid``); the groups
     when a rack is of another generation than the design's, else [] (the usual case, checked as before)."""
     groups: dict[str, GenGroup] = {}
