@@ -416,6 +416,41 @@ def rf007(ctx):
                       "run 'rackforge generations' to see them, or remove the field to use the design's")
 
 
+@rule("RF020", "design-feed-shared-across-generations", "warning", "A design-level feed powers racks of more than "
+      "one generation, so its total load is not checked.")
+def rf020(ctx):
+    """
+    **What**: in a mixed design (racks of several generations, a template's own `generation`), a feed under the
+    design's `feeds` is named by power shelves or PDUs of racks of two or more generations.
+
+    **Why**: each generation's racks are checked with their own power model (their generation's fault cases and
+    operating point, see docs/hall.md), which carries only those racks: a feed shared across generations is
+    loaded by each model with part of its load, and its breaker (RF204) is never checked against the sum.
+
+    **Fix**: give each generation's racks their own design-level feeds, or model the hall's distribution with
+    `facility.power` (busway runs and tap-offs carry every rack of every generation).
+    """
+    if not ctx.groups or not ctx.design.feeds:
+        return
+    ids = {f.id: i for i, f in enumerate(ctx.design.feeds)}
+    users: dict[str, list[str]] = {}
+    for g in ctx.groups:
+        for rd in g.r.defs:
+            if not rd.instances:
+                continue
+            own = {f.id for f in rd.body.power.feeds}
+            for mi in rd.mounts:
+                fid = mi.m.feed
+                if fid and fid not in own and fid in ids and g.group.generation_id not in users.get(fid, []):
+                    users.setdefault(fid, []).append(g.group.generation_id)
+    for fid, gens in users.items():
+        if len(gens) > 1:
+            yield Hit(f"/feeds/{ids[fid]}", f"design-level feed {fid!r} powers racks of generations "
+                      f"{', '.join(repr(x) for x in gens)}; each generation's power model carries only its own "
+                      "racks, so the feed's total load is not checked",
+                      "give each generation its own feeds, or distribute power with facility.power")
+
+
 __all__ = ["parse_endpoint", "port_exists", "IT_KINDS"]
 
 
