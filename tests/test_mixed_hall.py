@@ -151,6 +151,18 @@ def test_mixed_facility_loads_are_the_groups_rack_loads(mixed_ctx):
     assert float(sum(fa.base_p_out[i] for i in bus)) == pytest.approx(b["it_equipment_input_w"], rel=1e-9)
 
 
+def test_analyze_names_each_rack_generation(mixed_ctx):
+    from rackforge.engine.analysis import analyze_summary
+
+    a = analyze_summary(mixed_ctx)
+    assert a["generation"] == "gb300-nvl72"
+    assert [(r["definition"], r["instances"], r["generation"]) for r in a["racks"]] == [
+        ("gb300", 96, "gb300-nvl72"), ("vr", 60, "vr-nvl72")]
+    # a design of one generation keeps its output as before (no per-rack generation)
+    single = analyze_summary(Context(load_design(str(ROOT / "seeds" / "gb300-nvl72.yaml")), Options()))
+    assert "generation" not in single["racks"][0]
+
+
 def test_mixed_water_takes_each_generation_loop(mixed_ctx):
     """Heat to liquid on the facility loops: each rack's loop as its own generation's cooling model solved it."""
     fw = mixed_ctx.facility_water
