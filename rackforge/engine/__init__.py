@@ -329,17 +329,15 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
     ctx = ctx if ctx is not None else Context(ld, options)
     blocked: dict[str, Finding] = {}  # area digit -> the first integrity finding that makes its model meaningless
     skipped: dict[str, int] = {}      # area digit -> rules not run
+    groups = ctx.groups            # a mixed design: rack-level rules run once per generation (see _per_group)
     todo = [(code, r) for code, r in rules.items() if r.check is not None and selected(code)
-            and not (r.needs_generation and ctx.gen is None)]
+            and not (r.needs_generation and ctx.gen is None and not (groups and _per_group(r)))]
+    if groups:
+        owner = _owners(ctx)
+        seen: set[tuple] = set()
     limit_s = time_limit()
     t0 = time.monotonic()
     progress = Progress(f"checking {Path(ld.doc.path).name}", len(todo), ld.elements)
-    groups = ctx.groups            # a mixed design: rack-level rules run once per generation (see _per_group)
-    if groups:
-        todo = [(code, r) for code, r in rules.items() if r.check is not None and selected(code)
-                and not (r.needs_generation and ctx.gen is None and not _per_group(r))]
-        owner = _owners(ctx)
-        seen: set[tuple] = set()
     for k, (code, r) in enumerate(todo):
         area = code[2]
         if area in blocked or (code in _READS_MODELS and ("2" in blocked or "3" in blocked)):
