@@ -47,3 +47,27 @@ def test_full_hall_models_see_every_rack():
                                                                     ("nvl72", "A"), ("nvl72", "B")]
     fw = ctx.facility_water
     assert not fw.problems and sum(len(lr.racks) for lr in fw.loops) == 192
+
+
+def test_mixed_generations_with_the_hall_fabric(write_design):
+    """The full hall with its blocks 3 and 4 tagged gb300-nvl72 (a copy of the GB200 template with `generation`):
+    the fabric, the chain and the water run once as before; only those racks are reported, against GB300's
+    requirements their GB200 parts miss (800 Gb/s scale-out per GPU, energy-storage PSUs, 288 GB per GPU)."""
+    import copy
+
+    import yaml
+
+    from rackforge.engine import validate
+
+    d = yaml.safe_load(open(FULL))
+    t = copy.deepcopy(d["templates"]["nvl72"])
+    t["generation"] = "gb300-nvl72"
+    d["templates"]["nvl72g3"] = t
+    for r in d["rows"]:
+        if r["id"].startswith(("B03", "B04")):
+            r["template"] = "nvl72g3"
+    res = validate(str(write_design(d)))
+    assert res.findings
+    assert {f.code for f in res.findings} == {"RF213", "RF414", "RF416"}
+    assert all(f.pointer.startswith("/templates/nvl72g3") and "generation 'gb300-nvl72'" in f.message
+               for f in res.findings)
