@@ -186,3 +186,20 @@ def test_mixed_seed_validates_clean_analyzes_and_bom_is_current(capsys):
     # hand: one tap-off per rack feed (2 feeds): 96 GB300 racks on 250 A, 60 VR racks on 400 A
     assert q["TAPOFF-250A-415V"] == 2 * 96 and q["TAPOFF-400A-415V"] == 2 * 60
     assert q["UPS-2500KW-MOD"] == 4 * 4 and q["CDU-FAC-2MW"] == 2 * 4 + 2 * 5
+
+
+def test_inline_rack_with_its_own_generation(write_design):
+    """An inline rack's `body.generation` works as a template's: the VR rack as an inline rack next to a GB300 row,
+    a GB300 tray added to it is reported against Vera Rubin at the inline body's pointer."""
+    d = _small()
+    vr = d["templates"].pop("vr")
+    d["rows"] = [{"id": "G", "template": "gb300", "count": 1}]
+    d["racks"] = [{"id": "v1", "body": vr, "position": {"row": "V", "index": 0}}]
+    res = validate(str(write_design(d)))
+    assert res.findings == []
+    assert [(g.generation_id, [x.key for x in g.defs]) for g in res.loaded.groups] == [
+        ("gb300-nvl72", ["gb300"]), ("vr-nvl72", ["v1"])]
+    vr["mounts"].append({"id": "cx", "part": "GB300-NVL72-CT", "u": 44})
+    hits = _codes(validate(str(write_design(d))), "RF416")
+    assert [f.pointer for f in hits] == [f"/racks/0/body/mounts/{len(vr['mounts']) - 1}"]
+    assert "generation 'vr-nvl72'" in hits[0].message
