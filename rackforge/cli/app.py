@@ -225,7 +225,8 @@ def analysis_text(data: dict) -> str:
                  f"{t.get('accelerator_dies', 0)} dies   mass {t.get('mass_kg', 0):,.0f} kg   IT power max "
                  f"{t.get('it_power_max_w', 0) / 1000:,.1f} kW")
     for r in data["racks"]:
-        lines.append(f"  rack {r['definition']} x{r['instances']}: frame {r['frame']}, {r['rack_units_used']}/"
+        gen = f" ({r['generation']})" if r.get("generation") else ""
+        lines.append(f"  rack {r['definition']} x{r['instances']}{gen}: frame {r['frame']}, {r['rack_units_used']}/"
                      f"{r['rack_units_total']} units, {r['mass_kg']:,.0f} kg, IT idle/typical/max/peak "
                      f"{r['it_power_idle_w'] / 1000:,.1f}/{r['it_power_typical_w'] / 1000:,.1f}/"
                      f"{r['it_power_max_w'] / 1000:,.1f}/{r['it_power_peak_w'] / 1000:,.1f} kW")

@@ -73,6 +73,9 @@ class LoadedDesign:
     generation: ResolvedGeneration | None = None
     generation_id: str | None = None
     elements: int = 0                          # mounts, ports and links per rack instance (engine.limits)
+    #: a mixed design (rack definitions of more than one generation): one group per generation, in order of
+    #: first use; empty when every rack is of the design's generation (the usual case)
+    groups: list["GenGroup"] = field(default_factory=list)
 
     def unusable(self, purpose: str) -> str:
         """The one-line error of a command that needs a checked design when this one has none (``design`` is
@@ -140,19 +143,65 @@ def load_design(path: str, *, catalogs: Iterable[str] = (), generation: str | No
     ld.generation_id = gid
     if gid in catalog.generations:
         ld.generation = resolve_generation(gid, catalog)
+    ld.groups = generation_groups(ld, gid)
     return ld
 
 
-class Context:
-    """What a rule sees: the resolved design, its generation, and analyses computed on first use."""
+@dataclass
+class GenGroup:
+    """The rack definitions of one generation in a mixed design."""
 
-    def __init__(self, ld: LoadedDesign, options: Options) -> None:
+    generation_id: str
+    generation: ResolvedGeneration | None     # None: unknown generation (RF007 reports it)
+    defs: list = field(default_factory=list)  # RackDef
+
+
+def generation_groups(ld: LoadedDesign, gid: str) -> list[GenGroup]:
+    """Tag every rack definition with its generation (its ``generation``, else the design's ``gid``); the groups
+    when a rack is of another generation than the design's, else [] (the usual case, checked as before)."""
+    groups: dict[str, GenGroup] = {}
+    for d in ld.resolved.defs:
+        g = d.body.generation or gid
+        d.generation = g
+        grp = groups.get(g)
+        if grp is None:
+            grp = groups[g] = GenGroup(g, None)
+        grp.defs.append(d)
+    if len(groups) < 2 and gid in groups:
+        return []
+    for grp in groups.values():
+        if grp.generation_id == gid:
+            grp.generation = ld.generation
+        elif grp.generation_id in ld.catalog.generations:
+            grp.generation = resolve_generation(grp.generation_id, ld.catalog)
+    return list(groups.values())
+
+
+class Context:
+    """What a rule sees: the resolved design, its generation, and analyses computed on first use.
+
+    A mixed design (racks of several generations, ``LoadedDesign.groups``) has one whole-design context (the
+    design's generation: hall, input and supply-chain checks) and, in :attr:`groups`, one context per generation
+    whose ``r`` holds only that generation's racks (:meth:`Resolved.subset`), whose ``gen`` and ``op`` are that
+    generation's, and whose power and cooling models are its own; the network model is the whole design's
+    (design-level links and the hall fabric join racks of every group), shared. ``parent`` is the whole-design
+    context (itself for the whole design)."""
+
+    def __init__(self, ld: LoadedDesign, options: Options, group: GenGroup | None = None,
+                 parent: "Context | None" = None) -> None:
         self.ld = ld
         self.doc = ld.doc
         self.design = ld.design
         self.catalog = ld.catalog
-        self.r: Resolved = ld.resolved  # type: ignore[assignment]
-        self.gen = ld.generation.gen if ld.generation else None
+        self.group = group
+        self.parent: Context = parent if parent is not None else self
+        if group is None:
+            self.r: Resolved = ld.resolved  # type: ignore[assignment]
+            rg = ld.generation
+        else:
+            self.r = ld.resolved.subset(group.defs)  # type: ignore[union-attr]
+            rg = group.generation
+        self.gen = rg.gen if rg else None
         self.options = options
         op = options.operating_point or (self.design.operating_point if self.design else None)
         if op is None and self.gen is not None and self.gen.power.operating_point:
@@ -172,11 +221,27 @@ class Context:
         return path
 
     @functools.cached_property
+    def groups(self) -> list["Context"]:
+        """A mixed design's per-generation contexts (see the class doc); [] for a design of one generation, and
+        for a group's own context."""
+        if self.group is not None or not self.ld.groups:
+            return []
+        return [Context(self.ld, self.options, g, self) for g in self.ld.groups]
+
+    def by_generation(self) -> list["Context"]:
+        """The contexts whose models cover every rack once: the groups of a mixed design, else ``[self]``. The
+        hall models (facility power and water) take each rack's load and loop from the context of its
+        generation through this."""
+        return self.groups or [self]
+
+    @functools.cached_property
     def input_errors(self) -> list[str]:
         """Codes of the reference-integrity errors in the design (unknown part, duplicate id, dangling reference,
         wrong part kind: RF002, RF003, RF004, RF006), whatever rules are selected. With any of them the power,
         cooling, network and supply-chain models are not built, by the rules, ``analyze`` or ``report`` alike:
         they would be meaningless, and slow or fragile on input that is not a design yet."""
+        if self.parent is not self:
+            return self.parent.input_errors
         codes = {p.code for p in self.ld.problems if p.code in _INTEGRITY}
         rules = all_rules()
         for code in sorted(_INTEGRITY - codes):
@@ -213,19 +278,29 @@ class Context:
 
     @functools.cached_property
     def network(self):
+        if self.parent is not self:   # a generation group: the whole design's network model, read with its gen
+            from rackforge.lowering.network_result import NetworkResult
+
+            return NetworkResult(self, model=self.parent.network.m)
         return self._area("network")
 
     @functools.cached_property
     def supply_chain(self):
+        if self.parent is not self:
+            return self.parent.supply_chain
         return self._area("supply_chain")
 
     # the hall level (design.facility): rackforge.lowering.facility_power / facility_water
     @functools.cached_property
     def facility_power(self):
+        if self.parent is not self:
+            return self.parent.facility_power
         return self._area("facility_power")
 
     @functools.cached_property
     def facility_water(self):
+        if self.parent is not self:
+            return self.parent.facility_water
         return self._area("facility_water")
 
     def _area(self, name: str):
@@ -254,8 +329,12 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
     ctx = ctx if ctx is not None else Context(ld, options)
     blocked: dict[str, Finding] = {}  # area digit -> the first integrity finding that makes its model meaningless
     skipped: dict[str, int] = {}      # area digit -> rules not run
+    groups = ctx.groups            # a mixed design: rack-level rules run once per generation (see _per_group)
     todo = [(code, r) for code, r in rules.items() if r.check is not None and selected(code)
-            and not (r.needs_generation and ctx.gen is None)]
+            and not (r.needs_generation and ctx.gen is None and not (groups and _per_group(r)))]
+    if groups:
+        owner = _owners(ctx)
+        seen: set[tuple] = set()
     limit_s = time_limit()
     t0 = time.monotonic()
     progress = Progress(f"checking {Path(ld.doc.path).name}", len(todo), ld.elements)
@@ -273,7 +352,11 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
                                                          "--time-limit S COMMAND ...' (0: no limit), or check "
                                                          "fewer rules with --select"), ld.doc))
             break
-        for hit in _checked(r, ctx, ld):
+        if groups:
+            hits = _mixed_hits(r, ctx, ld, owner, seen)
+        else:
+            hits = _checked(r, ctx, ld)
+        for hit in hits:
             f = _finding(r, hit, ld.doc)
             findings.append(f)
             if f.code in _INTEGRITY and f.severity == Severity.ERROR:
@@ -285,6 +368,63 @@ def run_rules(ld: LoadedDesign, options: Options, ctx: "Context | None" = None) 
         findings.extend(_skip_notes(rules["RF030"], blocked, skipped, ld.doc))
     findings = apply_waivers(findings, ctx, rules, selected, options.today)
     return _located(findings, ld)
+
+
+# A mixed design (racks of several generations): the rules that judge racks against their generation (physical
+# RF1xx, power RF2xx, cooling RF3xx, network RF4xx, and RF912 which reads the power and cooling models) run once per
+# generation group; the hall (facility power RF25x-26x, facility water RF35x-36x, hall fabric RF45x-46x), the input
+# checks (RF0xx), the supply chain of the whole BOM (RF5xx) and the meta rules run once, on the whole design with its
+# top-level generation. Network rules that read no generation run once on the whole design: the network model is
+# the whole design's, shared by the groups, so they would say the same thing in every group.
+_HALL_RANGES = (("RF250", "RF269"), ("RF350", "RF369"), ("RF450", "RF469"))
+
+
+def _per_group(r: Rule) -> bool:
+    code = r.code
+    if code in _READS_MODELS:
+        return True
+    if code[2] not in "1234" or any(lo <= code <= hi for lo, hi in _HALL_RANGES):
+        return False
+    return not (code[2] == "4" and not r.needs_generation)
+
+
+def _owners(ctx: Context) -> dict[str, int]:
+    """A mixed design: the generation group (index into ``ctx.groups``) of each rack definition's and rack
+    instance's pointer head (``/templates/NAME``, ``/racks/I``, ``/rows/I``)."""
+    out: dict[str, int] = {}
+    for i, g in enumerate(ctx.groups):
+        for d in g.r.defs:
+            out[_head(d.ptr)] = i
+            for inst in d.instances:
+                out[_head(inst.ptr)] = i
+    return out
+
+
+def _head(ptr: str) -> str:
+    parts = ptr.split("/", 3)
+    return "/".join(parts[:3]) if len(parts) >= 3 and parts[1] in ("templates", "racks", "rows") else ""
+
+
+def _mixed_hits(r: Rule, ctx: Context, ld: LoadedDesign, owner: dict[str, int], seen: set[tuple]) -> list[Hit]:
+    """A rule's hits on a mixed design: per generation group (keeping a group's hits on its own racks, and those
+    on design-level places, which each group judges with its generation) or once on the whole design; a hit said
+    the same way by two groups (same pointer, file and message) is kept once."""
+    if not _per_group(r):
+        return _checked(r, ctx, ld)
+    out: list[Hit] = []
+    for i, g in enumerate(ctx.groups):
+        if r.needs_generation and g.gen is None:
+            continue
+        for h in _checked(r, g, ld):
+            o = owner.get(_head(h.pointer)) if not h.file or h.file == ld.doc.path else None
+            if o is not None and o != i:
+                continue   # the shared network model: another generation's rack, judged by its own group
+            key = (r.code, h.file, h.pointer, h.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(h)
+    return out
 
 
 def _checked(r: Rule, ctx: Context, ld: LoadedDesign) -> list[Hit]:

@@ -91,6 +91,8 @@ def analyze_summary(ctx) -> dict[str, Any]:
             "accelerator_packages": p.accelerator_packages,
             "accelerator_dies": p.accelerator_dies,
             "parts_by_kind": dict(sorted(p.counts.items())),
+            # a mixed design: the generation this rack is checked against (docs/hall.md, mixed halls)
+            **({"generation": d.generation} if getattr(ctx, "groups", None) else {}),
         })
         totals["racks"] += n
         totals["mass_kg"] += n * p.mass_kg

@@ -211,30 +211,34 @@ def _rack_loads(ctx, fa: FacilityPowerAnalysis) -> dict[str, tuple[float, dict[s
     from rackforge.model.resolved import IT_KINDS, mount_power
 
     out: dict[str, tuple] = {}
-    pa = ctx.power
-    totals = {} if pa is None or pa.empty else {rt["definition"]: rt for rt in pa.rack_totals}
-    feed_in: dict[str, float] = {}
-    if pa is not None and not pa.empty:
-        for f in pa.feeds:
-            feed_in[f["name"]] = f["p_in_w"]
-    for d in ctx.r.defs:
-        if not d.instances:
-            continue
-        feeds = [f.id for f in d.body.power.feeds]
-        rt = totals.get(d.key)
-        if rt is not None and rt["facility_input_w"] > 0:
-            p = float(rt["facility_input_w"])
-            it = float(rt["it_load_w"])
-            first = d.instances[0].id
-            w = {f: feed_in.get(f"{first}/{f}", 0.0) for f in feeds}
-            tot = sum(w.values())
-            shares = {f: (v / tot if tot > 0 else 1.0 / max(len(feeds), 1)) for f, v in w.items()}
-        else:
-            it = sum(mount_power(mi.part, ctx.op) for mi in d.mounts if mi.part is not None and mi.kind in IT_KINDS)
-            p = it / ASSUMED_RACK_EFFICIENCY
-            shares = {f: 1.0 / max(len(feeds), 1) for f in feeds}
-            fa.rack_power_assumed = fa.rack_power_assumed or p > 0
-        out[d.key] = (p, shares, it, p - it)
+    # a mixed hall: each rack's load from the power model of its own generation (its fault cases, its operating
+    # point), ``ctx.by_generation()``; one generation: ``[ctx]``
+    for gctx in ctx.by_generation():
+        pa = gctx.power
+        totals = {} if pa is None or pa.empty else {rt["definition"]: rt for rt in pa.rack_totals}
+        feed_in: dict[str, float] = {}
+        if pa is not None and not pa.empty:
+            for f in pa.feeds:
+                feed_in[f["name"]] = f["p_in_w"]
+        for d in gctx.r.defs:
+            if not d.instances:
+                continue
+            feeds = [f.id for f in d.body.power.feeds]
+            rt = totals.get(d.key)
+            if rt is not None and rt["facility_input_w"] > 0:
+                p = float(rt["facility_input_w"])
+                it = float(rt["it_load_w"])
+                first = d.instances[0].id
+                w = {f: feed_in.get(f"{first}/{f}", 0.0) for f in feeds}
+                tot = sum(w.values())
+                shares = {f: (v / tot if tot > 0 else 1.0 / max(len(feeds), 1)) for f, v in w.items()}
+            else:
+                it = sum(mount_power(mi.part, gctx.op) for mi in d.mounts
+                         if mi.part is not None and mi.kind in IT_KINDS)
+                p = it / ASSUMED_RACK_EFFICIENCY
+                shares = {f: 1.0 / max(len(feeds), 1) for f in feeds}
+                fa.rack_power_assumed = fa.rack_power_assumed or p > 0
+            out[d.key] = (p, shares, it, p - it)
     return out
 
 
@@ -451,7 +455,8 @@ def analyze(ctx, force_path: str | None = None) -> FacilityPowerAnalysis:
     fa.topology, fa.pf, fa.max_voltage_drop = fp.topology, float(fp.power_factor), float(fp.max_voltage_drop)
     fa.selectivity_ratio = float(fp.selectivity_ratio)
     pf = max(fa.pf, 1e-3)
-    ctx.power   # the rack model first: its time is not the facility model's
+    for gctx in ctx.by_generation():
+        gctx.power   # the rack model first: its time is not the facility model's
     t0 = time.perf_counter()
     elems, order, mapping = _lower(ctx, fa)
     if fa.problems or order is None:

@@ -166,11 +166,13 @@ def _rack_hydraulics(ctx) -> dict[str, RackHydraulics | str]:
     from rackforge.lowering.cooling import SUCTION_PRESSURE_PA
 
     out: dict[str, Any] = {}
-    cr = ctx.cooling
-    air = {ra.rdef.key: ra.air_w for ra in cr.racks}
+    air: dict[str, float] = {}
     by_def: dict[str, list] = {}
-    for lr in cr.loops:
-        by_def.setdefault(lr.rdef.key, []).append(lr)
+    for gctx in ctx.by_generation():   # a mixed hall: each rack as its own generation's cooling model solved it
+        cr = gctx.cooling
+        air.update({ra.rdef.key: ra.air_w for ra in cr.racks})
+        for lr in cr.loops:
+            by_def.setdefault(lr.rdef.key, []).append(lr)
     for d in ctx.r.defs:
         lrs = by_def.get(d.key, [])
         if not lrs:

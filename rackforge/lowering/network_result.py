@@ -23,9 +23,11 @@ class NetworkResult:
     use, so a rule that is not selected, or a generation that does not ask, costs nothing.
     """
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, model: NetworkModel | None = None) -> None:
         self.ctx = ctx
-        self.m = NetworkModel(ctx)
+        #: ``model``: an existing network model to read with this context's generation (a mixed hall's
+        #: generation groups share the whole design's; see ``rackforge.engine.Context``)
+        self.m = model if model is not None else NetworkModel(ctx)
 
     @property
     def pattern_problems(self) -> list[Hit]:

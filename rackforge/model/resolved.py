@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from rackforge.model.schema.catalog import MOUNTABLE_KINDS
 
@@ -43,6 +43,9 @@ class RackDef:
     mounts: list[MountInfo]
     by_id: dict[str, MountInfo]
     instances: list["RackInst"] = field(default_factory=list)
+    #: the generation id this rack is checked against: its body's ``generation``, else the design's (set by the
+    #: engine's ``load_design``, which knows a ``--generation`` override; None until then)
+    generation: str | None = None
 
     def slot_pitch(self) -> float | None:
         return float(self.frame.slot) if self.frame is not None else None
@@ -120,6 +123,19 @@ class Resolved:
         for d in self.defs:
             for mi in d.mounts:
                 yield d, mi
+
+    def subset(self, defs: Iterable[RackDef]) -> "Resolved":
+        """The same design seen through some of its rack definitions (a mixed hall's racks of one generation):
+        those definitions and their instances, in the original order. The objects are shared, not copied, so
+        every pointer still points into the original document and findings stay located. The hall fabric
+        layout (which places every rack of the hall) is not carried over."""
+        keep = {id(d) for d in defs}
+        sub_defs = [d for d in self.defs if id(d) in keep]
+        racks = [r for r in self.racks if id(r.rdef) in keep]
+        by_id: dict[str, RackInst] = {}
+        for r in racks:
+            by_id.setdefault(r.id, r)
+        return Resolved(self.design, self.catalog, sub_defs, racks, by_id)
 
 
 def resolve(design: Any, catalog: Any) -> Resolved:

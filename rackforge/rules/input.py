@@ -393,19 +393,62 @@ def rf006(ctx):
 @rule("RF007", "unknown-generation", "error", "The design declares a generation that no catalog defines.")
 def rf007(ctx):
     """
-    **What**: the design's `generation` (or the one given with `--generation`) is not a known profile.
+    **What**: the design's `generation` (or the one given with `--generation`), or a rack template's or inline
+    rack's own `generation` (a mixed hall), is not a known profile.
 
     **Why**: a design is confirmed against the requirements of its generation; with an unknown one none of
-    the generation limits can be checked.
+    the generation limits can be checked (for a rack's own generation: none of that rack's).
 
     **Fix**: use one of the generations listed in the message (`rackforge generations` lists them with their
     figures), or add a profile to a catalog.
     """
+    known = sorted(ctx.catalog.generations)
     if ctx.gen is None:
-        known = sorted(ctx.catalog.generations)
         gid = ctx.ld.generation_id
         yield Hit("/generation", f"unknown generation {gid!r}; known generations: {', '.join(known)}",
                   "run 'rackforge generations' to see them")
+    for rd in ctx.r.defs:
+        g = rd.body.generation
+        if g is not None and g not in ctx.catalog.generations:
+            what = f"template {rd.key!r}" if rd.ptr.startswith("/templates/") else f"rack {rd.key!r}"
+            yield Hit(f"{rd.ptr}/generation", f"{what} names unknown generation {g!r}, so its generation limits "
+                      f"are not checked; known generations: {', '.join(known)}",
+                      "run 'rackforge generations' to see them, or remove the field to use the design's")
+
+
+@rule("RF020", "design-feed-shared-across-generations", "warning", "A design-level feed powers racks of more than "
+      "one generation, so its total load is not checked.")
+def rf020(ctx):
+    """
+    **What**: in a mixed design (racks of several generations, a template's own `generation`), a feed under the
+    design's `feeds` is named by power shelves or PDUs of racks of two or more generations.
+
+    **Why**: each generation's racks are checked with their own power model (their generation's fault cases and
+    operating point, see docs/hall.md), which carries only those racks: a feed shared across generations is
+    loaded by each model with part of its load, and its breaker (RF204) is never checked against the sum.
+
+    **Fix**: give each generation's racks their own design-level feeds, or model the hall's distribution with
+    `facility.power` (busway runs and tap-offs carry every rack of every generation).
+    """
+    if not ctx.groups or not ctx.design.feeds:
+        return
+    ids = {f.id: i for i, f in enumerate(ctx.design.feeds)}
+    users: dict[str, list[str]] = {}
+    for g in ctx.groups:
+        for rd in g.r.defs:
+            if not rd.instances:
+                continue
+            own = {f.id for f in rd.body.power.feeds}
+            for mi in rd.mounts:
+                fid = mi.m.feed
+                if fid and fid not in own and fid in ids and g.group.generation_id not in users.get(fid, []):
+                    users.setdefault(fid, []).append(g.group.generation_id)
+    for fid, gens in users.items():
+        if len(gens) > 1:
+            yield Hit(f"/feeds/{ids[fid]}", f"design-level feed {fid!r} powers racks of generations "
+                      f"{', '.join(repr(x) for x in gens)}; each generation's power model carries only its own "
+                      "racks, so the feed's total load is not checked",
+                      "give each generation its own feeds, or distribute power with facility.power")
 
 
 __all__ = ["parse_endpoint", "port_exists", "IT_KINDS"]

@@ -24,6 +24,24 @@ def _hot_ct() -> dict:
     return {"catalog": "test-hot", "parts": [ct]}
 
 
+def _shared_design_feed(d) -> None:
+    """The GB200 rack's A shelves on a design-level feed, and a second template (a copy checked against
+    gb300-nvl72) whose shelves use the same feed."""
+    import copy
+
+    t = _t(d)
+    fa = copy.deepcopy(t["power"]["feeds"][0])
+    fa["id"] = "HALL-A"
+    d["feeds"] = [fa]
+    for m in t["mounts"]:
+        if m.get("feed") == "A":
+            m["feed"] = "HALL-A"
+    t2 = copy.deepcopy(t)
+    t2["generation"] = "gb300-nvl72"
+    d["templates"]["nvl72b"] = t2
+    d["racks"].append({"id": "r02", "template": "nvl72b", "position": {"row": "A", "index": 1}})
+
+
 CASES: list[Case] = [
     Case("RF001", G, lambda d: d["site"].__setitem__("altitude", 100), "/site/altitude", "bare number"),
     Case("RF002", G, lambda d: _mount(d, "ct01").__setitem__("part", "GB200-NVL72-CX"), "/templates/nvl72/mounts"),
@@ -37,6 +55,9 @@ CASES: list[Case] = [
     Case("RF030", G, lambda d: _mount(d, "ps1").__setitem__("feed", "C"), "/templates/nvl72/mounts",
          "a dangling feed skips only power", also=("RF004", "RF2", "RF3")),
     Case("RF007", G, lambda d: d.__setitem__("generation", "gb999"), "/generation"),
+    Case("RF007", G, lambda d: _t(d).__setitem__("generation", "gb999"), "/templates/nvl72/generation",
+         "a template's own generation"),
+    Case("RF020", G, _shared_design_feed, "/feeds/0", "a design-level feed shared by racks of two generations"),
     Case("RF008", G, lambda d: d["site"].__setitem__("altitude", "1e30 m"), "/site/altitude", "implausible"),
     Case("RF009", H, lambda d: d["templates"]["h100-rack"]["mounts"].append(
         {"id": "x", "part": "COLD-SWITCH", "u": 45}), "/templates/h100-rack/mounts/9", catalog=_cold_switch()),

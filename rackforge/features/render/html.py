@@ -212,7 +212,8 @@ def _summary(ctx, summary: dict, findings: Sequence[Finding]) -> str:
     for r in summary.get("racks", []):
         powers = " / ".join(f"{r[f'it_power_{lvl}_w'] / 1000:,.1f}" for lvl in ("idle", "typical", "max", "peak"))
         kinds = ", ".join(f"{k} {v}" for k, v in r.get("parts_by_kind", {}).items())
-        out.append(f"<tr><td>{escape(r['definition'])}</td><td class=num>{r['instances']:,}</td>"
+        gen = f" ({r['generation']})" if r.get("generation") else ""
+        out.append(f"<tr><td>{escape(r['definition'] + gen)}</td><td class=num>{r['instances']:,}</td>"
                    f"<td>{escape(str(r['frame']))}</td><td class=num>{r['rack_units_used']} / "
                    f"{r['rack_units_total']}</td><td class=num>{r['mass_kg']:,.0f}</td><td class=num>{powers}</td>"
                    f"<td class=num>{r['accelerator_packages']} ({r['accelerator_dies']} dies)</td>"

@@ -129,6 +129,9 @@ def load_variant(case: Case, catalogs: tuple[str, ...] = ()):
             g = ld.generation.gen
             g = g.model_copy(update={"power": g.power.model_copy(update={"fault_depth": case.fault_depth})})
             ld.generation = dataclasses.replace(ld.generation, gen=g)
+    from rackforge.engine import generation_groups
+
+    ld.groups = generation_groups(ld, gid)   # a mixed hall: racks of their own generation (docs/hall.md)
     return ld, n
 
 

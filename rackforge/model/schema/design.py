@@ -160,6 +160,10 @@ Pattern = Annotated[Union[ScaleUpPattern, RailPattern, LeafSpinePattern, Managem
 
 
 class RackBody(Model):
+    generation: Id | None = Field(default=None, description="Generation this rack is checked against (a mixed "
+                                  "hall: GB300 rows next to Vera Rubin rows); default: the design's `generation`, "
+                                  "which also checks the hall (facility power, facility water, hall fabric). See "
+                                  "docs/hall.md.")
     frame: PartNumber
     mounts: list[Mount] = Field(default_factory=list)
     power: RackPower = Field(default_factory=RackPower)
