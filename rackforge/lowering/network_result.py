@@ -254,8 +254,7 @@ class NetworkResult:
         if not so["has_fabric"]:
             return None
         members = np.flatnonzero(so["tier"] >= 0)
-        g = tgraph.device_graph(so["edges"], nodes=members)
-        return tgraph.single_points_of_failure(g)
+        return tgraph.single_points_of_failure_arrays(so["edges"], nodes=members)
 
     @functools.cached_property
     def unmanaged(self) -> np.ndarray:
