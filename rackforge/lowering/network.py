@@ -457,6 +457,9 @@ class NetworkModel:
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True
         self.failed |= space.failed
+        #: links laid by the rack definitions (tiled per instance) come first in the link table, then the
+        #: design-level ones (links, patterns, hall fabric)
+        self.n_def_links = int(sum(x.size for x in self._a))
         a = np.concatenate(self._a + space.out_a) if (self._a or space.out_a) else np.zeros(0, np.int64)
         b = np.concatenate(self._b + space.out_b) if (self._b or space.out_b) else np.zeros(0, np.int64)
         s = np.concatenate(self._s + space.out_src) if (self._s or space.out_src) else np.zeros(0, np.int32)
