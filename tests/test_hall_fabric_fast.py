@@ -92,3 +92,35 @@ def test_fast_paths_give_the_reference_findings(name, tmp_path, monkeypatch):
         assert "RF422" in codes and spof["articulation_points"].size > 0
     if name == "four-rails-three-rows":
         assert not {"RF420", "RF422"} & codes
+
+
+@pytest.mark.parametrize("tiers", [2, 3])
+def test_each_su_is_cabled_to_its_own_switch_racks(tiers, tmp_path):
+    """Four one-rack SUs of 18 nodes x 4 rails, non-blocking: 4 leaves per SU in racks of 12 switches. The nodes
+    of SU s land on the leaves of rack SU00s-LF1 (the spare 8 slots of each leaf rack stay idle, RF423), and in
+    three tiers each leaf's uplinks on the spines of its own pod's rack SU00s-SP1."""
+    kw = dict(racks_per_su=1)
+    if tiers == 3:
+        kw.update(tiers=3, core={"template": "netrack"})
+    d = _design(2, 2, **kw)
+    (tmp_path / "gens.json").write_text(json.dumps(GEN))
+    path = tmp_path / "hall.json"
+    path.write_text(json.dumps(d))
+    found, net = _run(path)
+    m = net.m
+    h = m.hall
+    assert h["plan"].tiers == tiers and h["plan"].sus == 4 and h["plan"].leaves_per_su == 4
+    off, nl = h["link_offset"], h["links_by_stage"]["node_leaf"]
+    rack_of = m.device_rack[m.ports.device]
+    racks = [r.id for r in m.racks]
+    # node racks in rack order: rows R01, R02 by name, racks by index -> SU 1..4
+    node_rack = [racks[i] for i in rack_of[m.links.port_a[off:off + nl]]]
+    leaf_rack = [racks[i] for i in rack_of[m.links.port_b[off:off + nl]]]
+    su_of = {r: k + 1 for k, r in enumerate(sorted(set(node_rack), key=lambda x: (x.split("-")[0], x)))}
+    assert all(lr == f"SU{su_of[nr]:03d}-LF1" for nr, lr in zip(node_rack, leaf_rack))
+    if tiers == 3:
+        ls = h["links_by_stage"]["leaf_spine"]
+        a = [racks[i] for i in rack_of[m.links.port_a[off + nl:off + nl + ls]]]
+        b = [racks[i] for i in rack_of[m.links.port_b[off + nl:off + nl + ls]]]
+        assert all(x.replace("-LF1", "") == y.replace("-SP1", "") for x, y in zip(a, b))
+    assert not {"RF406", "RF451", "RF450"} & {c for c, _, _ in found}
