@@ -191,10 +191,14 @@ class NetworkResult:
                    fabric_judged=not ({"rail", "leaf_spine"} & m.failed))
         if not has_fabric:
             return out
+        # the scale-out links alone (a hall's 1.2 M among 14.5 M): every figure below is over them only, in the
+        # same order, so the sums are the same as over the whole table
+        so_rows = np.flatnonzero(so_links)
+        L = L.take(so_rows)
         cab = tgraph.bandwidth_per_owner_bps(P, L, n_owners=m.n_dev)[nodes]
         with np.errstate(divide="ignore", invalid="ignore"):
             out["cabled_per_acc_bps"] = np.where(pk > 0, cab / np.maximum(pk, 1), np.nan)
-        ends = np.concatenate([L.port_a[so_links], L.port_b[so_links]])
+        ends = np.concatenate([L.port_a, L.port_b])
         cabled = np.zeros(P.n, bool)
         cabled[ends] = True
         node_port = so_port & dv["is_node"][P.device]
@@ -222,7 +226,7 @@ class NetworkResult:
         drail = m.device_rail.copy()
         leaf = np.flatnonzero((tier == 1) & (drail < 0))
         if leaf.size:  # leaves no rail pattern declared: their rail is the NIC index most of their nodes use
-            a, b = L.port_a[so_links], L.port_b[so_links]
+            a, b = L.port_a, L.port_b
             for near, far in ((a, b), (b, a)):
                 sel = (port_rail[near] >= 0) & (tier[P.device[far]] == 1) & (m.device_rail[P.device[far]] < 0)
                 if sel.any():
@@ -234,7 +238,7 @@ class NetworkResult:
                     drail[uk[first] // 64] = uk[first] % 64
         out["port_rail"] = port_rail
         out["device_rail"] = drail
-        out["rail_misaligned_links"] = tgraph.rail_misaligned_links(P, L, port_rail, drail)
+        out["rail_misaligned_links"] = so_rows[tgraph.rail_misaligned_links(P, L, port_rail, drail)]
         ov = tgraph.oversubscription(edges, tier, tier=1)
         out["oversubscription"] = ov
         return out
