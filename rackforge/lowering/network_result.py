@@ -400,8 +400,8 @@ def scale_up_tiled(m: NetworkModel, ext: np.ndarray, is_chip: np.ndarray, direct
         n_loc = loc.size
         if n_loc == 0 or sel.size != n_loc * inst.size:
             return None
-        ports = TableView.local_ports(m, dn, first)
-        links = TableView.local_links(m, dn)
+        ports = _local_ports(m, dn, first)
+        links = _local_links(m, dn)
         chip = is_chip[m.dev_base[first]:m.dev_base[first] + dn.n_dev]
         rep = tgraph.scale_up_report(ports, links, loc, chip)
         if direct_only:
@@ -417,26 +417,24 @@ def scale_up_tiled(m: NetworkModel, ext: np.ndarray, is_chip: np.ndarray, direct
     return out
 
 
-class TableView:
-    """Rack-local port and link tables of one rack definition (ports of its instance ``inst``: every instance
-    has the same)."""
+def _local_ports(m: NetworkModel, dn, inst: int) -> PortTable:
+    """Rack-local port table of definition ``dn`` (the ports of its instance ``inst``: every instance has the
+    same), device ids local."""
+    p0 = int(m.port_base[inst])
+    sl = slice(p0, p0 + dn.n_ports)
+    P = m.ports
+    return PortTable(P.device[sl] - int(m.dev_base[inst]), P.role[sl], P.form_factor[sl], P.speed_bps[sl],
+                     P.lanes[sl])
 
-    @staticmethod
-    def local_ports(m: NetworkModel, dn, inst: int) -> PortTable:
-        p0 = int(m.port_base[inst])
-        sl = slice(p0, p0 + dn.n_ports)
-        P = m.ports
-        return PortTable(P.device[sl] - int(m.dev_base[inst]), P.role[sl], P.form_factor[sl], P.speed_bps[sl],
-                         P.lanes[sl])
 
-    @staticmethod
-    def local_links(m: NetworkModel, dn) -> LinkTable:
-        if not dn.links_a:
-            return LinkTable(np.zeros(0, np.int64), np.zeros(0, np.int64))
-        la, lb = np.concatenate(dn.links_a), np.concatenate(dn.links_b)
-        src = np.concatenate(dn.links_src)
-        fan = np.array([x.fanout for x in m.sources], np.int32)[src] if m.sources else np.ones(la.size, np.int32)
-        return LinkTable(la, lb, fanout=fan)
+def _local_links(m: NetworkModel, dn) -> LinkTable:
+    """Rack-local link table of definition ``dn`` (its explicit links and rack-level patterns), with fan-outs."""
+    if not dn.links_a:
+        return LinkTable(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    la, lb = np.concatenate(dn.links_a), np.concatenate(dn.links_b)
+    src = np.concatenate(dn.links_src)
+    fan = np.array([x.fanout for x in m.sources], np.int32)[src] if m.sources else np.ones(la.size, np.int32)
+    return LinkTable(la, lb, fanout=fan)
 
 
 def tchecks_devices_without_management(m: NetworkModel, devices: np.ndarray) -> np.ndarray:
