@@ -36,7 +36,7 @@ Generated designs are written to a temporary folder and deleted.
 
 Measured (2 cores shared with two other sessions; 1-minute load average in brackets), ``--blocks 22 209``:
 
-* 1,056 compute racks (1,195 with switch racks, 600 facility power elements and 5,555 outage scenarios at 10k,
+* 1,056 compute racks (1,195 with switch racks, 600 facility power elements,
   22 water loops, 1,504 switches, 129,280 fabric links, 1.5 M links): validate 4.1 s (2.1), CPU 4.4 s, fresh
   process 9.0 s (imports and numba kernels from cache included), peak RSS 574 MiB. Phases: network lowering
   1.4 s, rack power 1.3, link checks 0.6, facility power 0.2, bisection 0.1. Baseline on its scale-out graph:
