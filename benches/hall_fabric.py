@@ -17,6 +17,22 @@ search, besides the hall-fabric and fabric-sanity rules. Each size runs in a fre
 wall time of validate (load, resolve, place the switch racks, lower, every rule), the time of the phases, the
 peak RSS, and growth exponents between sizes (log t2/t1 / log n2/n1).
 
+Measured (2 cores shared with two other sessions; ``--family large``, 1-minute load average in brackets):
+
+* before (commit 2dbac16: bisection by networkx preflow-push on the whole scale-out device graph, articulation
+  points and bridges by networkx, the scale-up report over all 13 M NVLink links): 10,080 racks validate
+  102.5 s (load 1.4; phases: network lowering 12.4 s, link checks 8.3, scale-up 19.3, scale-out 4.5, bisection
+  38.9, single points of failure 13.6, rack power 2.4), CPU 102 s, peak RSS 6.1 GiB; a second run 118 s (load
+  2.2). 1,008 racks: 44 s under load 5.8.
+* after (bisection on the graph with each side contracted into its terminal, scipy Dinic in integers; one
+  array Tarjan search; scale-up report once per rack definition, tiled; scale-out figures on the scale-out links
+  only; each SU on its own switch racks): 1,008 racks 3.6 s (load 1.3), 555 MiB; 2,520 racks 6.3 s (1.5),
+  1.1 GiB; 5,040 racks 11.6 s (1.6), 2.0 GiB; 10,080 racks 26.0 s (1.9; CPU 25.8 s, process wall 43.9 s with
+  the baseline), 3.7 GiB; phases at 10,080 (load 1.6): lowering 7.0 s, link checks 8.0, scale-up 0.3, scale-out
+  1.9, bisection 0.27, single points of failure 0.13, rack power 2.4. Time exponents 0.62 / 0.87 / 1.17, memory
+  0.76 / 0.84 / 0.92. Findings unchanged in kind (RF420: a 3:1 fabric misses the full-bisection floor the bench
+  generation sets; RF423 idle spare switches; RF425 half-used cages). Baseline ratio 96-131x.
+
 Baseline: the same fabric links built the conventional way, one networkx edge per cable with its attributes
 (``nx.MultiGraph.add_edge`` in a Python loop) and the port-reuse check done on it (degree of every port node),
 against the generator's vectorised expansion plus the numpy link checks on the same links; the ratio is printed.

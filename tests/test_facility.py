@@ -327,3 +327,32 @@ def test_numba_sweep_equals_numpy(block_ctx):
     assert a.single_worst_label == b.single_worst_label
     assert a.mf_drops == b.mf_drops and a.single_drops == b.single_drops
     assert a.taps == b.taps
+
+
+def test_air_cooled_rack_in_a_loop_row_stands_off_the_header(write_design):
+    """An air-cooled rack (no liquid loop: a hall fabric's switch rack at the end of its SU's row) in a row of a
+    facility loop is left off the row header: the loop is the block's, solved as without it (same heat, flows and
+    temperatures); a row holding only air-cooled racks on a loop stays an error (RF350)."""
+    import yaml
+
+    from rackforge.api import validate
+    from rackforge.engine import Context, Options, load_design
+
+    d = yaml.safe_load(open(BLOCK))
+    d["templates"]["air"] = {"frame": "EIA-48U-600x1200", "mounts": [
+        {"id": "sw", "part": "SN2201-AC", "u": 20}]}
+    d["rows"].insert(1, {"id": "B01a", "template": "air", "count": 1, "start_index": 6})
+    p = write_design(d)
+    ref = Context(load_design(BLOCK), Options()).facility_water
+    got = Context(load_design(str(p)), Options()).facility_water
+    assert not got.problems
+    a, b = got.loops[0], ref.loops[0]
+    assert [r.id for r in a.racks] == [r.id for r in b.racks]
+    assert a.heat_w == b.heat_w
+    assert np.array_equal(a.base.flows, b.base.flows) and a.base.t_supply_c == b.base.t_supply_c
+    assert "RF350" not in {f.code for f in validate(str(p)).findings}
+    # a loop row of air-cooled racks only
+    d["rows"][1]["id"] = "B01c"
+    d["facility"]["water"]["loops"][0]["rows"].append("B{k:02d}c")
+    res = validate(str(write_design(d)))
+    assert any(f.code == "RF350" and "has no liquid-cooled rack" in f.message for f in res.findings)

@@ -161,6 +161,11 @@ def _r6(x):
     return round(x, 6) if math.isfinite(x) else None
 
 
+#: why a rack definition without any liquid loop cannot hang on a row header: it is air-cooled, and a loop's rows
+#: may hold it (it is left off the header)
+AIR_COOLED = "has no liquid loop"
+
+
 def _rack_hydraulics(ctx) -> dict[str, RackHydraulics | str]:
     """Per rack definition: its hydraulics as the rack model solved it, or why it cannot hang on a row header."""
     from rackforge.lowering.cooling import SUCTION_PRESSURE_PA
@@ -176,7 +181,7 @@ def _rack_hydraulics(ctx) -> dict[str, RackHydraulics | str]:
     for d in ctx.r.defs:
         lrs = by_def.get(d.key, [])
         if not lrs:
-            out[d.key] = "has no liquid loop"
+            out[d.key] = AIR_COOLED
             continue
         lr = lrs[0]
         if len(lrs) > 1:
@@ -359,13 +364,21 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
             line = []
             for r in rows[row]:
                 h = rh.get(r.rdef.key)
+                if h == AIR_COOLED:
+                    # an air-cooled rack (no liquid loop at all: the switch racks a hall fabric adds at the end
+                    # of its SU's row) stands in the row but is not on its header; its heat goes to the room air
+                    continue
                 if not isinstance(h, RackHydraulics):
-                    probs.append((p + "/rows", f"rack {r.id} of row {row!r} {h or 'has no liquid loop'}",
-                                  "leave air-cooled and in-rack-CDU racks off facility loops"))
+                    probs.append((p + "/rows", f"rack {r.id} of row {row!r} {h or AIR_COOLED}",
+                                  "leave in-rack-CDU racks off facility loops"))
                     bad = True
                     break
                 line.append(h)
                 racks.append(r)
+            if not line and not bad:
+                probs.append((p + "/rows", f"row {row!r} has no liquid-cooled rack", "leave rows of air-cooled "
+                              "racks off facility loops"))
+                bad = True
             rr.append(line)
         if not bad:
             specs.append((lid, p, spec, cdu, [fmt(r, vals, p + "/rows", probs) for r in spec.rows], rr, racks))

@@ -178,22 +178,30 @@ def place(r, catalog) -> HallLayout | None:
 # links
 
 
-def _switch_ports(net, tier: str, lay: HallLayout, count: int) -> tuple[np.ndarray, np.ndarray, list]:
+def _switch_ports(net, tier: str, lay: HallLayout, count: int, groups: int = 1,
+                  racks_per_group: int | None = None) -> tuple[np.ndarray, np.ndarray, list]:
     """(device ids, port matrix [switch, port] by port order, padded -1) of the first ``count`` switches of a
-    tier, rack by rack, slot by slot."""
+    tier, rack by rack, slot by slot; with ``groups``, the first ``count`` of each group's ``racks_per_group``
+    racks (the leaf racks of one SU, the spine racks of one pod), group by group, so a group whose switches do
+    not fill its last rack leaves the spare slots idle instead of lending them to the next group."""
     devs, rows = [], []
-    for i in lay.tier_racks.get(tier, []):
-        dn = net.defnets[int(net.inst_def[i])]
-        for k in lay.tier_slots[tier]:
-            loc = int(dn.mount_main[k])
-            if loc < 0:
-                continue
-            devs.append(int(net.dev_base[i]) + loc)
-            rows.append(int(net.port_base[i]) + dn.ports_of(loc, Role.SCALE_OUT))
-            if len(devs) == count:
+    racks = lay.tier_racks.get(tier, [])
+    rpg = len(racks) if racks_per_group is None else racks_per_group
+    for g in range(groups):
+        n = 0
+        for i in racks[g * rpg:(g + 1) * rpg]:
+            dn = net.defnets[int(net.inst_def[i])]
+            for k in lay.tier_slots[tier]:
+                loc = int(dn.mount_main[k])
+                if loc < 0:
+                    continue
+                devs.append(int(net.dev_base[i]) + loc)
+                rows.append(int(net.port_base[i]) + dn.ports_of(loc, Role.SCALE_OUT))
+                n += 1
+                if n == count:
+                    break
+            if n == count:
                 break
-        if len(devs) == count:
-            break
     w = max((x.size for x in rows), default=0)
     mat = np.full((len(rows), w), -1, np.int64)
     for j, x in enumerate(rows):
@@ -230,9 +238,15 @@ def expand(net, space, cat, make_source) -> None:
             rank_in_su[s] = rank[-1] + 1
             node_dev.append(int(net.dev_base[i]) + loc)
     nic_m = np.stack(nic) if nic else np.zeros((0, R), np.int64)
-    leaf_dev, leaf_p, _ = _switch_ports(net, "leaf", lay, plan.leaves)
+    # leaves SU by SU from the SU's leaf racks; pod spines (three tiers) pod by pod from the pod's spine racks
+    n_leaf_racks = math.ceil(plan.leaves_per_su / len(lay.tier_slots["leaf"]))
+    leaf_dev, leaf_p, _ = _switch_ports(net, "leaf", lay, plan.leaves_per_su, plan.sus, n_leaf_racks)
     n_sp = plan.spines
-    sp_dev, sp_p, _ = _switch_ports(net, "spine", lay, n_sp)
+    if plan.tiers == 3:
+        n_pod_racks = math.ceil(plan.spines_per_pod / len(lay.tier_slots["spine"]))
+        sp_dev, sp_p, _ = _switch_ports(net, "spine", lay, plan.spines_per_pod, plan.sus, n_pod_racks)
+    else:
+        sp_dev, sp_p, _ = _switch_ports(net, "spine", lay, n_sp)
     d, u = plan.nodes_per_leaf, plan.uplinks_per_leaf
     per_spine_down = plan.leaves * u // plan.spines if plan.tiers == 2 else plan.leaves_per_su * u // \
         plan.spines_per_pod

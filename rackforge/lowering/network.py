@@ -406,16 +406,34 @@ class NetworkModel:
             inst = np.flatnonzero(self.inst_def == k)
             if inst.size == 0:
                 continue
+            # instances of one definition in a run (rows of one template): their ports and devices are one
+            # block, written through a (instances x ports) view instead of a gather of every position
+            run = int(inst[-1]) - int(inst[0]) + 1 == inst.size
             if dn.n_ports:
-                pos = (self.port_base[inst][:, None] + np.arange(dn.n_ports)[None, :]).ravel()
-                self.p_device[pos] = (self.dev_base[inst][:, None] + dn.device[None, :]).ravel()
+                shape = (inst.size, dn.n_ports)
+                if run:
+                    p0 = int(self.port_base[inst[0]])
+                    blk = slice(p0, p0 + inst.size * dn.n_ports)
+                    self.p_device[blk].reshape(shape)[:] = self.dev_base[inst][:, None] + dn.device[None, :]
+                else:
+                    pos = (self.port_base[inst][:, None] + np.arange(dn.n_ports)[None, :]).ravel()
+                    self.p_device[pos] = (self.dev_base[inst][:, None] + dn.device[None, :]).ravel()
                 for name, arr in (("role", dn.role), ("ff", dn.ff), ("speed", dn.speed), ("lanes", dn.lanes),
                                   ("face", dn.face), ("z", dn.z), ("rank", dn.rank)):
-                    cols[name][pos] = np.tile(arr, inst.size)
+                    if run:
+                        cols[name][blk].reshape(shape)[:] = arr[None, :]
+                    else:
+                        cols[name][pos] = np.tile(arr, inst.size)
             if dn.n_dev:
-                dpos = (self.dev_base[inst][:, None] + np.arange(dn.n_dev)[None, :]).ravel()
-                self.device_rack[dpos] = np.repeat(inst, dn.n_dev)
-                self.dev_kind[dpos] = np.tile(dn.dev_kind, inst.size)
+                if run:
+                    d0 = int(self.dev_base[inst[0]])
+                    dblk = slice(d0, d0 + inst.size * dn.n_dev)
+                    self.device_rack[dblk].reshape(inst.size, dn.n_dev)[:] = inst[:, None]
+                    self.dev_kind[dblk].reshape(inst.size, dn.n_dev)[:] = dn.dev_kind[None, :]
+                else:
+                    dpos = (self.dev_base[inst][:, None] + np.arange(dn.n_dev)[None, :]).ravel()
+                    self.device_rack[dpos] = np.repeat(inst, dn.n_dev)
+                    self.dev_kind[dpos] = np.tile(dn.dev_kind, inst.size)
                 for d, rail in dn.device_rail.items():
                     self.device_rail[self.dev_base[inst] + d] = rail
                 for d in dn.unjudged:
@@ -457,6 +475,9 @@ class NetworkModel:
             self.device_rail[dev] = rail
         self.unjudged[np.asarray(space.unjudged, np.int64)] = True
         self.failed |= space.failed
+        #: links laid by the rack definitions (tiled per instance) come first in the link table, then the
+        #: design-level ones (links, patterns, hall fabric)
+        self.n_def_links = int(sum(x.size for x in self._a))
         a = np.concatenate(self._a + space.out_a) if (self._a or space.out_a) else np.zeros(0, np.int64)
         b = np.concatenate(self._b + space.out_b) if (self._b or space.out_b) else np.zeros(0, np.int64)
         s = np.concatenate(self._s + space.out_src) if (self._s or space.out_src) else np.zeros(0, np.int32)

@@ -14,6 +14,7 @@ from rackforge.model.findings import Hit
 from rackforge.topology import checks as tchecks
 from rackforge.topology import graph as tgraph
 from rackforge.topology.codes import Role
+from rackforge.topology.tables import LinkTable, PortTable
 
 
 class NetworkResult:
@@ -22,6 +23,10 @@ class NetworkResult:
     Heavy figures (scale-up reachability, bisection max-flow, single points of failure) are computed on first
     use, so a rule that is not selected, or a generation that does not ask, costs nothing.
     """
+
+    #: compute the scale-up report once per rack definition and tile it (:func:`scale_up_tiled`) when every
+    #: scale-up link lies inside a rack definition; False: always on the global tables (the reference path)
+    tile_scale_up = True
 
     def __init__(self, ctx, model: NetworkModel | None = None) -> None:
         self.ctx = ctx
@@ -136,17 +141,19 @@ class NetworkResult:
         bw1 = np.zeros(n)
         unreach = np.zeros(n, np.int64)
         if ext.size:
-            rep = tgraph.scale_up_report(m.ports, m.links, ext, dv["is_chip"])
+            hops = self.ctx.req("scale_up.max_switch_hops")
+            rep = scale_up_tiled(m, ext, dv["is_chip"], hops == 0) if self.tile_scale_up else None
+            if rep is None:
+                rep = tgraph.scale_up_report(m.ports, m.links, ext, dv["is_chip"])
+                if hops == 0:  # only direct links count: no switch is a hop
+                    rep["unreachable_peers"] = tgraph.scale_up_report(
+                        m.ports, m.links, ext, np.zeros(m.n_dev, bool), domain=rep["domain"])["unreachable_peers"]
             e = ~internal
             dom[e] = rep["domain"]
             size[e] = rep["domain_size"]
             links[e] = rep["link_count"]
             bw1[e] = rep["bandwidth_bps"]
             unreach[e] = rep["unreachable_peers"]
-            hops = self.ctx.req("scale_up.max_switch_hops")
-            if hops == 0:  # only direct links count: no switch is a hop
-                rep0 = tgraph.scale_up_report(m.ports, m.links, ext, np.zeros(m.n_dev, bool), domain=rep["domain"])
-                unreach[e] = rep0["unreachable_peers"]
         if internal.any():
             i = np.flatnonzero(internal)
             node = dv["node_of"][acc[i]]
@@ -186,10 +193,14 @@ class NetworkResult:
                    fabric_judged=not ({"rail", "leaf_spine"} & m.failed))
         if not has_fabric:
             return out
+        # the scale-out links alone (a hall's 1.2 M among 14.5 M): every figure below is over them only, in the
+        # same order, so the sums are the same as over the whole table
+        so_rows = np.flatnonzero(so_links)
+        L = L.take(so_rows)
         cab = tgraph.bandwidth_per_owner_bps(P, L, n_owners=m.n_dev)[nodes]
         with np.errstate(divide="ignore", invalid="ignore"):
             out["cabled_per_acc_bps"] = np.where(pk > 0, cab / np.maximum(pk, 1), np.nan)
-        ends = np.concatenate([L.port_a[so_links], L.port_b[so_links]])
+        ends = np.concatenate([L.port_a, L.port_b])
         cabled = np.zeros(P.n, bool)
         cabled[ends] = True
         node_port = so_port & dv["is_node"][P.device]
@@ -217,7 +228,7 @@ class NetworkResult:
         drail = m.device_rail.copy()
         leaf = np.flatnonzero((tier == 1) & (drail < 0))
         if leaf.size:  # leaves no rail pattern declared: their rail is the NIC index most of their nodes use
-            a, b = L.port_a[so_links], L.port_b[so_links]
+            a, b = L.port_a, L.port_b
             for near, far in ((a, b), (b, a)):
                 sel = (port_rail[near] >= 0) & (tier[P.device[far]] == 1) & (m.device_rail[P.device[far]] < 0)
                 if sel.any():
@@ -229,7 +240,7 @@ class NetworkResult:
                     drail[uk[first] // 64] = uk[first] % 64
         out["port_rail"] = port_rail
         out["device_rail"] = drail
-        out["rail_misaligned_links"] = tgraph.rail_misaligned_links(P, L, port_rail, drail)
+        out["rail_misaligned_links"] = so_rows[tgraph.rail_misaligned_links(P, L, port_rail, drail)]
         ov = tgraph.oversubscription(edges, tier, tier=1)
         out["oversubscription"] = ov
         return out
@@ -256,8 +267,7 @@ class NetworkResult:
         if not so["has_fabric"]:
             return None
         members = np.flatnonzero(so["tier"] >= 0)
-        g = tgraph.device_graph(so["edges"], nodes=members)
-        return tgraph.single_points_of_failure(g)
+        return tgraph.single_points_of_failure_arrays(so["edges"], nodes=members)
 
     @functools.cached_property
     def unmanaged(self) -> np.ndarray:
@@ -349,6 +359,84 @@ class NetworkResult:
             }
         out["management"] = {"devices": int(self.devices["needs_mgmt"].sum()), "unmanaged": int(self.unmanaged.size)}
         return out
+
+
+_SU_KEYS = ("domain", "domain_size", "link_count", "bandwidth_bps", "unreachable_peers")
+
+
+def scale_up_tiled(m: NetworkModel, ext: np.ndarray, is_chip: np.ndarray, direct_only: bool) -> dict | None:
+    """:func:`rackforge.topology.graph.scale_up_report` of accelerators ``ext`` computed once per rack
+    definition on its rack-local tables and tiled over its instances; None when it does not apply.
+
+    It applies when no design-level link (explicit link, design pattern, hall fabric) touches a scale-up port:
+    then every scale-up link is a rack definition's own, repeated with the instance's port offset, so each
+    instance's scale-up graph is its definition's, shifted, and no domain spans two racks. Per accelerator the
+    link count, bandwidth, domain size and unreachable peers are the definition's; the domain ids, numbered by
+    the smallest device of each domain in :func:`~rackforge.topology.graph.scale_up_domains`, are the
+    definition's plus the number of domains in the instances before (instances occupy consecutive device
+    ranges in instance order). A hall of 10,000 NVL72 racks has 13 million NVLink links and one definition.
+    ``direct_only``: unreachable peers counted over direct links only (``scale_up.max_switch_hops: 0``).
+    """
+    P, L = m.ports, m.links
+    d0 = m.n_def_links
+    if L.n > d0:
+        a, b = L.port_a[d0:], L.port_b[d0:]
+        ok = m.valid[d0:]
+        su = (P.role[np.where(ok, a, 0)] == Role.SCALE_UP) | (P.role[np.where(ok, b, 0)] == Role.SCALE_UP)
+        if (su & ok).any():
+            return None
+    inst_of = m.inst_of_dev(ext)
+    k_of = m.inst_def[inst_of]
+    out = {k: np.zeros(ext.size, np.float64 if k == "bandwidth_bps" else np.int64) for k in _SU_KEYS}
+    n_inst = m.inst_def.size
+    dom_count = np.zeros(n_inst, np.int64)
+    local_dom = np.zeros(ext.size, np.int64)
+    for k in np.unique(k_of).tolist():
+        dn = m.defnets[k]
+        sel = np.flatnonzero(k_of == k)
+        inst = np.flatnonzero(m.inst_def == k)
+        first = int(inst[0])
+        loc_all = ext[sel] - m.dev_base[inst_of[sel]]
+        # the definition's accelerators (those of its first instance; every instance has the same)
+        loc = np.unique(loc_all)
+        n_loc = loc.size
+        if n_loc == 0 or sel.size != n_loc * inst.size:
+            return None
+        ports = _local_ports(m, dn, first)
+        links = _local_links(m, dn)
+        chip = is_chip[m.dev_base[first]:m.dev_base[first] + dn.n_dev]
+        rep = tgraph.scale_up_report(ports, links, loc, chip)
+        if direct_only:
+            rep["unreachable_peers"] = tgraph.scale_up_report(
+                ports, links, loc, np.zeros(dn.n_dev, bool), domain=rep["domain"])["unreachable_peers"]
+        pos = np.searchsorted(loc, loc_all)
+        for key in _SU_KEYS:
+            out[key][sel] = rep[key][pos]
+        local_dom[sel] = rep["domain"][pos]
+        dom_count[inst] = int(rep["domain"].max()) + 1
+    offset = np.r_[0, np.cumsum(dom_count)[:-1]]
+    out["domain"] = offset[inst_of] + local_dom
+    return out
+
+
+def _local_ports(m: NetworkModel, dn, inst: int) -> PortTable:
+    """Rack-local port table of definition ``dn`` (the ports of its instance ``inst``: every instance has the
+    same), device ids local."""
+    p0 = int(m.port_base[inst])
+    sl = slice(p0, p0 + dn.n_ports)
+    P = m.ports
+    return PortTable(P.device[sl] - int(m.dev_base[inst]), P.role[sl], P.form_factor[sl], P.speed_bps[sl],
+                     P.lanes[sl])
+
+
+def _local_links(m: NetworkModel, dn) -> LinkTable:
+    """Rack-local link table of definition ``dn`` (its explicit links and rack-level patterns), with fan-outs."""
+    if not dn.links_a:
+        return LinkTable(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    la, lb = np.concatenate(dn.links_a), np.concatenate(dn.links_b)
+    src = np.concatenate(dn.links_src)
+    fan = np.array([x.fanout for x in m.sources], np.int32)[src] if m.sources else np.ones(la.size, np.int32)
+    return LinkTable(la, lb, fanout=fan)
 
 
 def tchecks_devices_without_management(m: NetworkModel, devices: np.ndarray) -> np.ndarray:

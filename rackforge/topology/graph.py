@@ -52,10 +52,12 @@ __all__ = [
     "rail_misaligned_links",
     "oversubscription",
     "halves_by_order",
+    "contract_sides",
     "bisection_bandwidth_bps",
     "bisection_bandwidth_bruteforce_bps",
     "devices_without_management",
     "single_points_of_failure",
+    "single_points_of_failure_arrays",
 ]
 
 
@@ -595,7 +597,79 @@ def _flow_graph(edges: DeviceEdges, side_a, side_b) -> tuple[nx.DiGraph, str, st
     return g, s, t
 
 
-def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) -> float:
+def contract_sides(edges: DeviceEdges, side_a, side_b) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The device graph with every endpoint of ``side_a`` merged into a source and of ``side_b`` into a sink.
+
+    The super-source of :func:`bisection_bandwidth_bps` reaches each endpoint of ``side_a`` over an arc of
+    unbounded capacity, so no finite cut separates them: merging them into the source (and ``side_b`` into the
+    sink) keeps every finite cut and its capacity, hence the max-flow value (Ford & Fulkerson 1956; the
+    contraction of an uncuttable edge). Edges inside one side vanish, parallel edges (a leaf's links to the
+    many nodes of one side) are summed. For a hall this removes the compute nodes, the bulk of the scale-out
+    graph, and leaves the switches.
+
+    Parameters
+    ----------
+    edges : DeviceEdges
+        Aggregated device edges.
+    side_a, side_b : array_like of int
+        Endpoint device ids of each side (disjoint).
+
+    Returns
+    -------
+    u, v : numpy.ndarray of int64
+        Edge ends in the contracted graph, ``u < v``, one row per pair; node 0 is the source, 1 the sink,
+        ``2 ..`` the devices on neither side (in device order).
+    capacity_bps : numpy.ndarray of float
+        Summed capacity per direction [bit/s].
+    n_nodes : int
+        Nodes of the contracted graph.
+    """
+    n = edges.n_devices
+    node = np.full(n, -1, np.int64)
+    node[np.asarray(side_a, dtype=np.int64)] = 0
+    node[np.asarray(side_b, dtype=np.int64)] = 1
+    rest = np.flatnonzero(node < 0)
+    node[rest] = 2 + np.arange(rest.size)
+    cu, cv = node[edges.u], node[edges.v]
+    keep = cu != cv
+    cu, cv, cap = cu[keep], cv[keep], edges.capacity_bps[keep]
+    lo, hi = np.minimum(cu, cv), np.maximum(cu, cv)
+    m = np.int64(rest.size + 2)
+    key, inv = np.unique(lo * m + hi, return_inverse=True)
+    return key // m, key % m, np.bincount(inv, weights=cap, minlength=key.size), int(m)
+
+
+#: Largest value (in units of the capacities' greatest common divisor) that :func:`_maxflow_int` hands to
+#: scipy's max-flow, whose capacities and flows are int32.
+_INT32_SAFE = 2**31 - 1
+
+
+def _maxflow_int(u, v, cap, n: int, s: int, t: int) -> float | None:
+    """Max-flow ``s -> t`` with scipy's Dinic (:func:`scipy.sparse.csgraph.maximum_flow`) on undirected edges
+    ``(u, v, cap)``, each two arcs. Exact in integers: the capacities are divided by their greatest common
+    divisor ``g`` and the flow multiplied back. ``None`` (caller falls back) when a capacity is not an integer
+    number of bit/s or the flow, in units of ``g``, may not fit in int32."""
+    if cap.size == 0:
+        return 0.0
+    if not np.all(np.isfinite(cap)) or cap.min() < 0 or cap.max() >= 2.0**62 or np.any(cap != np.round(cap)):
+        return None
+    ci = cap.astype(np.int64)
+    g = int(np.gcd.reduce(ci[ci > 0])) if (ci > 0).any() else 1
+    units = ci // g
+    out_s = int(units[(u == s) | (v == s)].sum())
+    if out_s > _INT32_SAFE // 2 or 2 * int(units.max()) > _INT32_SAFE:
+        return None
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_flow
+
+    rows = np.r_[u, v]
+    cols = np.r_[v, u]
+    a = sp.csr_array((np.r_[units, units].astype(np.int32), (rows, cols)), shape=(n, n))
+    a.sum_duplicates()
+    return float(int(maximum_flow(a, s, t).flow_value) * g)
+
+
+def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None, contract: bool = True) -> float:
     """Bandwidth across a given two-way partition of the endpoints, by max-flow.
 
     A super-source feeds every endpoint of ``side_a`` and every endpoint of
@@ -604,6 +678,14 @@ def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) 
     direction each). By the max-flow/min-cut theorem the maximum flow equals
     the capacity of the smallest edge cut separating the two sides: the
     bandwidth one half can push to the other at once [bit/s].
+
+    How: by default (``contract`` and no ``flow_func``) on the graph of
+    :func:`contract_sides` (the sides merged into source and sink, the same
+    max-flow value), with scipy's Dinic in integers when the capacities are
+    whole bit/s and fit (exact), else networkx preflow-push on the contracted
+    graph. ``contract=False`` or a ``flow_func`` runs networkx on the whole
+    device graph with the two super-terminals (the reference path the tests
+    compare against).
 
     Which cut: the exact bisection width (minimum over **all** balanced
     partitions) is NP-hard (Garey, Johnson & Stockmeyer 1976), so this
@@ -620,8 +702,11 @@ def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) 
     side_a, side_b : array_like of int
         Endpoint device ids of each side (disjoint).
     flow_func : callable, optional
-        networkx max-flow algorithm (default
-        :func:`networkx.algorithms.flow.preflow_push`).
+        networkx max-flow algorithm on the whole device graph (default: the
+        contracted graph, see above).
+    contract : bool, optional
+        Solve on the contracted graph (default True); False: networkx
+        preflow-push on the whole device graph.
 
     Returns
     -------
@@ -640,6 +725,19 @@ def bisection_bandwidth_bps(edges: DeviceEdges, side_a, side_b, flow_func=None) 
         return 0.0
     if np.intersect1d(a, b).size:
         raise ValueError("the two sides of a bisection must be disjoint")
+    if contract and flow_func is None:
+        u, v, cap, n = contract_sides(edges, a, b)
+        val = _maxflow_int(u, v, cap, n, 0, 1)
+        if val is not None:
+            return val
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from((0, 1))
+        cl, ul, vl = cap.tolist(), u.tolist(), v.tolist()
+        g.add_edges_from((x, y, {"capacity": c}) for x, y, c in zip(ul, vl, cl))
+        g.add_edges_from((y, x, {"capacity": c}) for x, y, c in zip(ul, vl, cl))
+        return float(nx.maximum_flow_value(g, 0, 1, flow_func=nx.algorithms.flow.preflow_push))
     import networkx as nx
 
     g, s, t = _flow_graph(edges, a, b)
@@ -766,4 +864,43 @@ def single_points_of_failure(graph: nx.Graph, nodes=None) -> dict:
         "bridges": bridges,
         "bridge_n_links": nl,
         "n_components": nx.number_connected_components(g),
+    }
+
+
+def single_points_of_failure_arrays(edges: DeviceEdges, nodes=None) -> dict:
+    """:func:`single_points_of_failure` on aggregated edges, without a networkx graph.
+
+    The same result (articulation points, bridges, the bridges' ``n_links``, connected components) from one
+    iterative depth-first search over the edge arrays
+    (:func:`rackforge.topology.biconnected.articulation_points_and_bridges`, Tarjan 1972); for a hall's
+    scale-out fabric (a million edges) this replaces building the networkx graph and its recursive searches.
+
+    Parameters
+    ----------
+    edges : DeviceEdges
+        Aggregated edges (one per device pair, ``u < v``).
+    nodes : array_like of int, optional
+        Restrict to the subgraph on these devices (default: every device ``0 .. n_devices-1``).
+
+    Returns
+    -------
+    dict
+        As :func:`single_points_of_failure`.
+    """
+    from rackforge.topology.biconnected import articulation_points_and_bridges
+
+    n = edges.n_devices
+    if nodes is None:
+        active = np.ones(n, bool)
+    else:
+        active = np.zeros(n, bool)
+        active[np.asarray(nodes, dtype=np.int64)] = True
+    ap, br, n_comp = articulation_points_and_bridges(n, edges.u, edges.v, active)
+    u, v = edges.u[br], edges.v[br]
+    order = np.lexsort((v, u))
+    return {
+        "articulation_points": ap,
+        "bridges": np.stack([u[order], v[order]], axis=1).astype(np.int64).reshape(-1, 2),
+        "bridge_n_links": edges.n_links[br][order].astype(np.int64),
+        "n_components": n_comp,
     }
