@@ -30,9 +30,11 @@ def _kpa(pa: float) -> str:
 def rf350(ctx):
     """
     **What**: `facility.water` names a CDU that is not a catalog CDU (or an in-rack one), a coolant the CDU is
-    not rated for, more redundant CDUs than installed, a row with no racks or on two loops, a rack in a loop
-    that has no liquid loop of its own on an in-row style manifold (air-cooled, or an in-rack CDU), rows of
-    liquid-cooled racks on no loop, a heat-rejection part of the wrong kind, or no facility supply temperature.
+    not rated for, more redundant CDUs than installed, a row with no racks or on two loops, a liquid-cooled rack
+    in a loop whose liquid loop is not on an in-row style manifold (an in-rack CDU), a loop row without any
+    liquid-cooled rack, rows of liquid-cooled racks on no loop, a heat-rejection part of the wrong kind, or no
+    facility supply temperature. An air-cooled rack (no liquid loop at all, like the switch racks a hall fabric
+    places at the end of a row) in a loop's row is left off the row header: it is not an error.
 
     **Why**: the hall's water model connects every liquid-cooled rack to a CDU through its row header; a rack
     on no loop is uncooled, and a wrong part leaves the loop without pumps or heat exchangers to model.
