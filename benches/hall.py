@@ -56,6 +56,7 @@ def full_validate(path: str) -> tuple[float, float, int]:
             "print('WALL', time.perf_counter()-t, 'RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 'RC', rc,"
             " file=sys.stderr)\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the rackforge command runs (one BLAS thread)
     p = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, env=env)
     m = re.search(r"WALL (\S+) RSS (\d+) RC (\d+)", p.stderr)
     if not m:

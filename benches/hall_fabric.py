@@ -234,6 +234,7 @@ def run_family(name: str, with_baseline: bool) -> list[dict]:
             p.write_text(json.dumps(d))
             cmd = [sys.executable, __file__, "--one", str(p)] + (["--baseline"] if with_baseline else [])
             env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the rackforge command runs (one BLAS thread)
             t = time.perf_counter()
             res = subprocess.run(cmd, capture_output=True, text=True, env=env)
             wall = time.perf_counter() - t

@@ -239,6 +239,7 @@ def run(blocks: list[int], baseline_max: int, phases: bool) -> list[dict]:
             cmd = [sys.executable, __file__, "--one", str(p)] + (["--phases"] if phases else []) + \
                 (["--baseline"] if n <= baseline_max else [])
             env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the rackforge command runs (one BLAS thread)
             la = os.getloadavg()[0]
             t = time.perf_counter()
             res = subprocess.run(cmd, capture_output=True, text=True, env=env)

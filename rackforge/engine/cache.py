@@ -191,8 +191,10 @@ def _validate_one(item: tuple[str, Any]) -> tuple[str, Any]:
 
 def _init_worker(expected: int) -> None:
     from rackforge.engine import expect_designs
+    from rackforge.solvers import kernel_threads
 
     expect_designs(expected)
+    kernel_threads(1)  # one process per core: each one's kernels on one thread
 
 
 def validate_many(items: list[tuple[str, Any]], jobs: int | None = None) -> list[tuple[str, Any]]:

@@ -53,3 +53,22 @@ def _configure_numba_cache() -> None:
 
 
 _configure_numba_cache()
+
+
+def kernel_threads(n: int) -> None:
+    """Run this process's parallel kernels (numba ``prange``: fault batches of the power and cooling solvers) on
+    ``n`` threads.
+
+    For a process that shares the machine with one sibling per core (``validate`` of many files, a Dask worker
+    task): numba's default is one thread per core in every process, and its idle threads spin between parallel
+    regions, taking CPU from the sibling processes. Before numba is imported this sets ``NUMBA_NUM_THREADS``
+    (numba's pool is then made that small); after, it calls ``numba.set_num_threads`` (at most the pool's size).
+    Results do not depend on the thread count.
+    """
+    n = max(int(n), 1)
+    if "numba" not in _sys.modules:
+        _os.environ["NUMBA_NUM_THREADS"] = str(n)
+        return
+    import numba
+
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

@@ -104,6 +104,16 @@ def encode_batch(cases: list[Case], *args) -> tuple[bytes, dict[str, int]]:
     return encode_rows(rows), tally(rows)
 
 
+def worker_task(cases: list[Case], *args) -> tuple[bytes, dict[str, int]]:
+    """:func:`encode_batch` as a Dask task: the worker's kernels run on one thread (Dask runs one task per worker
+    thread and its nanny sets the BLAS and OpenMP pools to one thread for the same reason; numba's pool is not
+    among them, and its spinning idle threads cost the other workers on the machine)."""
+    from rackforge.solvers import kernel_threads
+
+    kernel_threads(1)
+    return encode_batch(cases, *args)
+
+
 def write_part(out: Path, batch: list[Case], data: bytes | list[dict]) -> Path:
     """Write a batch's part file atomically: ``data`` is its Parquet bytes (:func:`encode_batch`) or its rows."""
     from rackforge.io.fileio import atomic_write
@@ -190,7 +200,7 @@ def _stream(client, bs: list[list[Case]], args: tuple, record) -> int | None:
     futures = {}
     for b in bs:
         key = "rackforge-sweep-" + batch_name(b)[5:-8]
-        fut = client.submit(encode_batch, b, *args, key=key, pure=False, retries=2)
+        fut = client.submit(worker_task, b, *args, key=key, pure=False, retries=2)
         futures[fut] = b
     for fut, rows in as_completed(list(futures), with_results=True):
         record(futures[fut], rows)
