@@ -381,3 +381,44 @@ def test_report_shows_a_cooling_analysis(monkeypatch, tmp_path):
     # ct01..ct04 run below their 6 L/min minimum (1.2, 2.4, 3.6, 4.8 L/min) and are drawn red
     assert [r.get("fill") == "#d73027" for r in flow] == [True] * 4 + [False] * 14
     assert 'data-mount="ct01"' in section(html, "elevations") and "case-temperature margin" in html
+
+
+# ------------------------------------------------------------------------------------------- floor plan
+def _floor(path, capsys):
+    code, out, err = run_cli(["render", "--view", "floor", path], capsys)
+    assert code == 0, err
+    root = ET.fromstring(out)
+    kinds: dict[str, int] = {}
+    fills: dict[str, set] = {}
+    for r in root.iter(f"{SVG}rect"):
+        t = r.find(f"{SVG}title")
+        if t is not None:      # one titled rectangle per rack: "<rack id> (<what it is>)"
+            k = re.search(r"\((.*)\)$", t.text).group(1)
+            kinds[k] = kinds.get(k, 0) + 1
+            fills.setdefault(k, set()).add(r.get("fill"))
+    return root, kinds, fills
+
+
+def test_floor_plan_draws_every_rack_and_the_fabric_tiers(capsys):
+    """seeds/hall/gb200-hall-full.yaml by hand: 4 blocks x 2 rows x 24 NVL72 racks = 192 compute racks in scalable
+    units of 8 racks (24 SUs), one leaf switch rack per SU, 60 switch racks in all (the seed's header)."""
+    root, kinds, fills = _floor("seeds/hall/gb200-hall-full.yaml", capsys)
+    assert kinds["compute rack"] == 192
+    assert kinds["leaf switch rack"] == 192 // 8
+    assert kinds["leaf switch rack"] + kinds["spine switch rack"] + kinds["core switch rack"] == 60
+    assert all(len(f) == 1 for f in fills.values()) and len(set().union(*fills.values())) == 4
+    text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+    assert "252 racks in 9 rows" in text and "24 SUs" in text and "compute rack: 192" in text
+
+
+def test_floor_plan_of_a_mixed_hall_colours_each_generation(capsys):
+    """seeds/hall/mixed-gb300-vr-hall.yaml: 96 GB300 racks in rows G01a-G02b, 60 Vera Rubin racks in V01a-V02b
+    (the seed's description): one colour and one legend line per generation."""
+    root, kinds, fills = _floor("seeds/hall/mixed-gb300-vr-hall.yaml", capsys)
+    assert kinds == {"compute rack, gb300-nvl72": 96, "compute rack, vr-nvl72": 60}
+    assert len(fills["compute rack, gb300-nvl72"] | fills["compute rack, vr-nvl72"]) == 2
+    text = " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+    assert "compute rack, gb300-nvl72: 96" in text and "compute rack, vr-nvl72: 60" in text
+    # one generation keeps the plain label
+    _, kinds, _ = _floor("seeds/hall/gb200-hall-block.yaml", capsys)
+    assert list(kinds) == ["compute rack"]
