@@ -107,3 +107,29 @@ def test_findings_filter_works_in_chromium(browser, tmp_path, write_design, gb20
     assert browser.execute_script(visible) >= 1
     browser.find_element("css selector", "input[data-sev=error]").click()
     assert browser.execute_script(visible) == 0
+
+
+def test_hall_report_draws_floor_power_and_water_in_chromium(browser, tmp_path):
+    """The mixed hall seed's report has a Hall section with its three drawings laid out (floor plan, power one-line,
+    water), the generations in the floor plan's legend, and the facility figures; saved as an element screenshot."""
+    html = _report("seeds/hall/mixed-gb300-vr-hall.yaml", tmp_path / "hall.html")
+    browser.get(html.resolve().as_uri())
+    assert [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"] == []
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#hall .wide > svg'))"
+        ".map(function(s){var r=s.getBoundingClientRect();return [r.width,r.height];})")
+    assert len(boxes) == 3 and all(w > 300 and h > 100 for w, h in boxes), boxes
+    text = browser.execute_script("return document.querySelector('#hall').innerText")
+    for s in ("Floor plan", "Facility power", "Facility water", "compute rack, gb300-nvl72: 96",
+              "compute rack, vr-nvl72: 60", "4 x CDU-FAC-2MW"):
+        assert s in text, s
+    # each drawing is drawn at its own scale in a box no wider than the page's main column; the one-line (2,000+ px
+    # wide) scrolls inside its box
+    fit = browser.execute_script(
+        "var m=document.querySelector('main').clientWidth;return Array.from(document.querySelectorAll('#hall .wide'))"
+        ".map(function(b){return [b.clientWidth<=m, b.scrollWidth>b.clientWidth];})")
+    assert all(ok for ok, _ in fit) and fit[1][1], fit
+    sec = browser.find_element("css selector", "#hall")
+    browser.set_window_size(1400, max(1800, browser.execute_script("return document.body.scrollHeight")))
+    shot = _shot_dir(tmp_path) / "mixed-hall-report.png"
+    assert sec.screenshot(str(shot)) and shot.stat().st_size > 10_000

@@ -24,7 +24,8 @@ def report(
     envelope: Optional[str] = typer.Option(None, "--envelope", help="Add an operating envelope section: the "
                                            "JSON written by `rackforge envelope -o FILE`."),
 ):
-    """Write a self-contained HTML report: summary, findings, elevations, power, cooling, network, faults, BOM.
+    """Write a self-contained HTML report: summary, findings, elevations, the hall (floor plan, power one-line and
+    water drawings, when the design has a facility or a hall fabric), power, cooling, network, faults, BOM.
 
     The report is written whatever the findings (exit 0); exit 1 only when the design cannot be read as a design.
     """

@@ -53,6 +53,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .figs{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
 .figs figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:6px;background:#fff}
 .figs figcaption{font-size:12px;color:var(--mute);margin-top:4px}
+.wide{overflow-x:auto;max-width:100%;border:1px solid var(--line);border-radius:6px;background:#fff;margin:6px 0}
+.wide svg{display:block}
 .tree,.tree ul{list-style:none;margin:0;padding-left:18px}
 .tree li{position:relative;padding:1px 0 1px 12px;border-left:1px solid #aab}
 .tree li:last-child{border-left:1px solid transparent}
@@ -483,6 +485,47 @@ def _faults(ctx) -> str:
     return table([{"area": a, **{k: v for k, v in r.items() if not isinstance(v, (dict, list))}} for a, r in rows])
 
 
+def _is_hall(ctx) -> bool:
+    """A design with hall-level content: a facility power chain or water system, or a generated hall fabric."""
+    fac = ctx.design.facility
+    return (fac is not None and (fac.power is not None or fac.water is not None)) or \
+        getattr(ctx.r, "hall_fabric", None) is not None
+
+
+def _drawing(name: str, make) -> str:
+    """One hall drawing in a horizontally scrolling box (drawn at its own scale), or why it could not be drawn."""
+    try:
+        return f"<div class=\"wide\">{make()}</div>"
+    except Exception as exc:  # one failing drawing must not take the whole report down
+        print(f"rackforge: warning: {name} drawing failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return na(f"the {name} could not be drawn ({type(exc).__name__}: {exc})")
+
+
+def _hall(ctx) -> str:
+    """Floor plan, facility power one-line (the first distribution block) and facility water (the first loop),
+    each with its analysis; the others are drawn by ``rackforge render --view oneline --rack ROW`` / ``--view water
+    --loop ID``."""
+    from rackforge.features.render.floor import floor_svg
+    from rackforge.features.render.oneline import oneline_svg, water_svg
+
+    fac = ctx.design.facility
+    out = ["<h3>Floor plan</h3>", _drawing("floor plan", lambda: floor_svg(ctx, caption=f"{ctx.design.name}: "
+                                                                                      "floor plan"))]
+    if fac is not None and fac.power is not None:
+        out.append("<h3>Facility power</h3><p>One-line of the first distribution block; <code>rackforge render "
+                   "--view oneline --rack ROW</code> draws the chain of other rows.</p>")
+        out.append(_drawing("power one-line", lambda: oneline_svg(ctx)))
+        res = adapters.area_json(ctx, "facility_power")
+        out.append(json_html(res.data) if res.available else na(res.reason or "no facility power analysis"))
+    if fac is not None and fac.water is not None:
+        out.append("<h3>Facility water</h3><p>The first loop; <code>rackforge render --view water --loop ID</code> "
+                   "draws the others.</p>")
+        out.append(_drawing("water diagram", lambda: water_svg(ctx)))
+        res = adapters.area_json(ctx, "facility_water")
+        out.append(json_html(res.data) if res.available else na(res.reason or "no facility water analysis"))
+    return "".join(out)
+
+
 def _bom(ctx) -> str:
     rows, why = adapters.bom_rows(ctx)
     if rows is None:
@@ -516,6 +559,9 @@ def report_html(ctx, findings: Iterable[Finding], *, source: str | None = None,
 
     findings = list(findings)
     summary = _summary_data(ctx)
+    sections = list(SECTIONS)
+    if _is_hall(ctx):   # the hall drawings after the rack elevations
+        sections.insert(3, ("hall", "Hall"))
     design = ctx.design
     title = f"rackforge report: {design.name}"
     parts = [
@@ -528,7 +574,7 @@ def report_html(ctx, findings: Iterable[Finding], *, source: str | None = None,
         f"<p>{escape(design.description or '')}</p>" if design.description else "",
         f"<p>file {escape(source or ctx.doc.path)} \u00b7 generation {escape(str(ctx.ld.generation_id))} "
         f"\u00b7 operating point {escape(ctx.op)} \u00b7 rackforge {escape(__version__)}</p></header>",
-        "<nav>" + "".join(f"<a href=\"#{sid}\">{escape(t)}</a>" for sid, t in SECTIONS)
+        "<nav>" + "".join(f"<a href=\"#{sid}\">{escape(t)}</a>" for sid, t in sections)
         + ("<a href=\"#envelope\">Operating envelope</a>" if envelope else "") + "</nav><main>",
     ]
     bodies = {
@@ -540,8 +586,9 @@ def report_html(ctx, findings: Iterable[Finding], *, source: str | None = None,
         "network": lambda: _network(ctx),
         "faults": lambda: _faults(ctx),
         "bom": lambda: _bom(ctx),
+        "hall": lambda: _hall(ctx),
     }
-    for sid, t in SECTIONS:
+    for sid, t in sections:
         parts.append(f"<section id=\"{sid}\"><h2>{escape(t)}</h2>{bodies[sid]()}</section>")
     if envelope:
         parts.append(f"<section id=\"envelope\"><h2>Operating envelope</h2>{envelope}</section>")
