@@ -227,6 +227,34 @@ def test_block_water_by_hand(block_ctx):
     assert fw.cooling_power_w == pytest.approx(90e3 + 40e3 * (lr.heat_w + 90e3) / 2.5e6, rel=1e-9)
 
 
+def test_block_cold_plates_at_hall_water_by_scaling_law(block_ctx):
+    """RF357's figures against a law derived by hand. The GB200 tray's plates are in parallel: each sees the supply
+    temperature, and its case sits ``P R(q_p)`` above it with ``R ~ q_p^-0.5`` (RTH_FLOW_EXPONENT, Dittus-Boelter-
+    like, Incropera eq. 8.60). With every branch flow scaled by ``s`` (the plate shares unchanged), a case that is
+    ``dT`` above the rack model's supply is ``dT / sqrt(s)`` above the hall's: ``T' = T_hall + (T - T_rack) /
+    sqrt(s)``. The rack model's hottest plate is the hall's hottest plate (one law scales every plate)."""
+    from rackforge.lowering.cooling import RTH_FLOW_EXPONENT
+
+    assert RTH_FLOW_EXPONENT == 0.5
+    fw = block_ctx.facility_water
+    (rack_loop,) = block_ctx.cooling.loops
+    t_case = [t for br in rack_loop.branches for t in br.plate_t_case]
+    t_max = max(t_case)
+    lr = fw.loops[0]
+    for sol in (lr.base, lr.lost):
+        (pl,) = sol.plates                        # one rack definition on the loop
+        # the least-fed rack: the least flow (all racks are alike, so flow / Q_op orders them as flow does)
+        i = int(np.argmin(sol.flows))
+        assert pl["rack"] == lr.racks[i].id
+        s = sol.flows[i] / rack_loop.pump_flow
+        assert pl["flow_scale"] == pytest.approx(s, rel=1e-12)
+        want = sol.t_supply_c + (t_max - rack_loop.t_supply_c) / math.sqrt(s)
+        assert pl["case_temperature_c"] == pytest.approx(want, abs=1e-6)
+        assert pl["margin_k"] == pytest.approx(85.0 - want, abs=1e-6)     # CP-GPU-1K4: 85 degC maximum
+    # with a CDU lost the supply is warmer (30 + 5 x 1.1988/2 against /4) and the least-fed rack gets less flow
+    assert lr.lost.plates[0]["case_temperature_c"] > lr.base.plates[0]["case_temperature_c"]
+
+
 def test_bad_facility_input_is_a_finding_not_a_traceback(write_design):
     import yaml
 

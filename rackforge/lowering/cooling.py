@@ -504,7 +504,9 @@ def _build_network(lr: LoopResult, props):
         sup_z=z, ret_z=z, z_ref=z_in, pg_ptr=np.array(pg_ptr), pg_a=np.array(pg_a), pg_b=np.array(pg_b))
 
 
-def _plate_load(lr: LoopResult):
+def plate_load(lr: LoopResult):
+    """The loop's cold plates as a :class:`rackforge.solvers.thermal.PlateLoad` (each plate's share of its
+    branch's flow as last set from a solve; the facility water model reuses it at the hall's flows)."""
     from rackforge.solvers.thermal import build_plate_load
 
     ptr, power, rth, qref, tmax = [0], [], [], [], []
@@ -607,7 +609,7 @@ def _solve_loop(ctx, lr: LoopResult) -> None:
             base = solve_ref(net, tol=_TOL)
         for i, br in enumerate(lr.branches):
             _plate_shares(br, float(base.branch_flow[i]))
-        load = _plate_load(lr)
+        load = plate_load(lr)
         temps = loop_temperatures(base.branch_flow, load, therm, lr.t_facility_c, net.rho, props.cp)
         t_mean = 0.5 * (float(temps.t_supply) + float(temps.t_return))
         if abs(t_mean - t_loop) <= 1.0:

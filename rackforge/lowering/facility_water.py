@@ -28,6 +28,12 @@ Model (SI units)
   (the branch flow split is taken as independent of the total flow: exact for quadratic laws, within a few per
   cent with Reynolds-dependent friction). The worst-placed rack is the one with the lowest ``Q / Q_need``.
 * **Scenarios**: all CDUs running; ``redundant`` CDUs lost (N+1: one), with their pumps and heat exchangers.
+* **Cold plates at the hall's water** (RF357): the rack model's branch flows scaled by the rack's flow in the
+  hall over its operating flow (``q_i Q / Q_op``, the same split assumption) and its plates' case temperatures
+  recomputed (:func:`rackforge.solvers.thermal.loop_temperatures`: energy balance along each branch, plate
+  resistance at its flow) at the loop's TCS supply temperature instead of the in-row CDU share's; per loop and
+  scenario, for each rack definition, the rack of that definition with the least flow (the hottest at one
+  supply temperature).
 * **Temperatures**: TCS supply ``T_fws + approach x heat / capacity`` of the CDUs running (the approach scales
   with load, as in :mod:`rackforge.lowering.cooling`), plus ``(heat - capacity) / (m_dot cp)`` when the heat
   exceeds the capacity; return ``T_sup + heat / (m_dot cp)`` (energy balance). Properties at the mean.
@@ -68,6 +74,7 @@ class RackHydraulics:
     dp_op: float
     q_need: float
     dp_need: float
+    loop: Any = None    # the rack model's liquid loop (lowering.cooling.LoopResult): plates, branch flows, coolant
 
 
 @dataclass
@@ -85,6 +92,8 @@ class LoopSolution:
     main_velocity: float = 0.0
     header_velocity: float = 0.0
     row_dp_drop: float = 0.0   # largest fall of the tap pressure difference along one row [Pa]
+    #: per rack definition in the loop, its least-fed rack's plates at the hall's flow and TCS supply (RF357)
+    plates: list = field(default_factory=list)
 
 
 @dataclass
@@ -137,14 +146,15 @@ class FacilityWaterAnalysis:
                    "worst_rack_differential_pressure_pa": r6(b.dps[i]), "worst_rack_flow_ratio": r6(b.ratio[i]),
                    "row_header_pressure_drop_pa": r6(b.row_dp_drop),
                    "main_velocity_m_s": r6(b.main_velocity), "header_velocity_m_s": r6(b.header_velocity),
-                   "converged": bool(b.converged)}
+                   "converged": bool(b.converged), "cold_plates": _plates_json(b.plates)}
             if l is not None:
                 j = int(np.argmin(l.ratio))
                 row.update({"cdus_lost": lr.cdus_lost, "cdu_loss_capacity_w": r6(l.capacity_w),
                             "cdu_loss_flow_m3_s": r6(l.pump_flow), "cdu_loss_worst_rack": lr.racks[j].id,
                             "cdu_loss_worst_rack_differential_pressure_pa": r6(l.dps[j]),
                             "cdu_loss_worst_rack_flow_ratio": r6(l.ratio[j]),
-                            "cdu_loss_supply_temperature_c": r6(l.t_supply_c)})
+                            "cdu_loss_supply_temperature_c": r6(l.t_supply_c),
+                            "cdu_loss_cold_plates": _plates_json(l.plates)})
             loops.append(row)
         return {"modelled": True, "facility_supply_temperature_c": r6(self.t_fws_c), "water_class": self.water_class,
                 "water_class_max_c": r6(self.class_max_c), "heat_to_liquid_w": r6(self.heat_w),
@@ -152,6 +162,15 @@ class FacilityWaterAnalysis:
                 "heat_rejection": {k: (r6(v) if isinstance(v, float) else v) for k, v in self.rejection.items()}
                 if self.rejection else None,
                 "hydraulic_solves": self.solves, "loops": loops, "seconds": r6(self.seconds)}
+
+
+def _plates_json(plates: list[dict]) -> list[dict]:
+    """RF357's figures per rack definition: its least-fed rack's hottest plate at the loop's flow and supply."""
+    return [{"definition": p["definition"], "rack": p["rack"], "flow_scale": _r6(p["flow_scale"]),
+             "mount": p["mount"], "cools": p["cools"], "plate": p["plate"],
+             "case_temperature_c": _r6(p["case_temperature_c"]),
+             "max_case_temperature_c": _r6(p["max_case_temperature_c"]),
+             "case_temperature_margin_k": _r6(p["margin_k"])} for p in plates]
 
 
 def _r6(x):
@@ -198,7 +217,8 @@ def _rack_hydraulics(ctx) -> dict[str, RackHydraulics | str]:
         ratio = min(br.flow / br.min_flow for br in lr.branches if br.min_flow > 0)
         b = dp / (q * q)
         qn = q / ratio
-        out[d.key] = RackHydraulics(d.key, float(lr.heat_w), float(air.get(d.key, 0.0)), b, q, dp, qn, b * qn * qn)
+        out[d.key] = RackHydraulics(d.key, float(lr.heat_w), float(air.get(d.key, 0.0)), b, q, dp, qn, b * qn * qn,
+                                    lr)
     return out
 
 
@@ -418,6 +438,7 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
                 if s is None:
                     continue
                 _temperatures(s, lr.heat_w, float(cdu.capacity) * k, float(cdu.approach), fw.t_fws_c, props)
+                s.plates = _plates(s, [h for line in rr for h in line], racks)
             cache[key] = (base, lost)
         lr.base, lr.lost = cache[key]
         lr.cdus_lost = spec.redundant
@@ -442,6 +463,34 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
     fw.empty = False
     fw.seconds = time.perf_counter() - t0
     return fw
+
+
+def _plates(s: LoopSolution, rh: list[RackHydraulics], racks: list) -> list[dict]:
+    """Cold plates of each rack definition's least-fed rack at the loop's flow and TCS supply (module text)."""
+    from rackforge.lowering.cooling import plate_load
+    from rackforge.solvers.thermal import CduThermal, loop_temperatures
+
+    out = []
+    least: dict[str, int] = {}
+    for i, h in enumerate(rh):
+        if h.key not in least or s.flows[i] / h.q_op < s.flows[least[h.key]] / rh[least[h.key]].q_op:
+            least[h.key] = i
+    for key, i in least.items():
+        lr = rh[i].loop
+        scale = float(s.flows[i]) / rh[i].q_op
+        q = np.array([br.flow for br in lr.branches]) * scale
+        load = plate_load(lr)
+        # the supply is the loop's TCS supply: a CDU of no approach and no limit passes it through unchanged
+        t = loop_temperatures(q, load, CduThermal(math.inf, 0.0), s.t_supply_c, lr.props.rho, lr.props.cp)
+        j = int(np.argmin(t.plate_margin))
+        k = int(np.searchsorted(load.plate_ptr, j, side="right")) - 1
+        br = lr.branches[k]
+        use = br.plates[j - int(load.plate_ptr[k])].use
+        out.append({"definition": key, "rack": racks[i].id, "flow_scale": scale, "mount": br.mi.id,
+                    "cools": use.cools, "plate": use.part, "margin_k": float(t.plate_margin[j]),
+                    "case_temperature_c": float(t.plate_t_case[j]),
+                    "max_case_temperature_c": float(use.max_case_temperature) - 273.15})
+    return out
 
 
 def _temperatures(s: LoopSolution, heat: float, cap: float, approach: float, t_fws: float, props) -> None:

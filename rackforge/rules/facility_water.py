@@ -220,3 +220,50 @@ def rf356(ctx):
             yield Hit(lr.ptr + "/header/diameter", f"loop {lr.id}: {b.header_velocity:.1f} m/s in a row header, "
                       f"above {fw.max_velocity:.1f} m/s{more}", "larger headers", value=b.header_velocity,
                       limit=fw.max_velocity, unit="m/s")
+
+
+@rule("RF357", "case-temperature-over-maximum-at-hall-water", "error", "At the flow and TCS supply temperature the "
+      "hall's water gives a rack, a cold-plated component's case temperature exceeds its maximum.")
+def rf357(ctx):
+    """
+    **What**: the rack-level rules (RF301, RF302) judge a rack's cold plates at the flow and supply temperature of
+    the CDU its liquid loop names. On a facility water loop the rack gets instead the flow its place on the row
+    header gives it and the loop's TCS supply temperature (facility supply plus the facility CDUs' approach at
+    their load, more with the redundant CDUs lost). The rack model's branch flows are scaled to the rack's flow in
+    the hall and every plate's case temperature recomputed at the loop's supply, for the least-fed rack of each
+    rack definition, with all CDUs running and with the redundant ones lost; a case above its maximum is this
+    finding.
+
+    **Why**: a rack that passes on its own can still overheat in the hall: the worst-placed rack on a long row
+    header gets less flow than the in-row CDU share gave it, and a facility CDU lost raises the supply temperature
+    of every rack on the loop.
+
+    **Fix**: colder facility water, CDUs of a smaller approach or more of them, wider headers or shorter rows (more
+    flow to the worst-placed rack), or cold plates of a lower thermal resistance.
+    """
+    fw = _fw(ctx)
+    if fw is None:
+        return
+    worst: dict[str, list] = {}   # per loop entry (repeats share a pointer): the worst plate, loops failing
+    for lr in fw.loops:
+        failing = False
+        for label, s in (("all CDUs running", lr.base),
+                         (f"{lr.cdus_lost} of {lr.spec.cdus} CDUs lost", lr.lost)):
+            if s is None:
+                continue
+            for pl in s.plates:
+                if pl["margin_k"] < 0:
+                    failing = True
+                    w = worst.get(lr.ptr)
+                    if w is None or pl["margin_k"] < w[0]["margin_k"]:
+                        worst[lr.ptr] = [pl, label, lr, s, w[4] if w else 0]
+        if failing:
+            worst[lr.ptr][4] += 1
+    for ptr, (pl, label, lr, s, n) in worst.items():
+        more = f" (and {n - 1} more loops of this entry)" if n > 1 else ""
+        yield Hit(ptr, f"loop {lr.id}, {label}: {pl['cools']} under {pl['plate']} in {pl['mount']} of rack "
+                  f"{pl['rack']} reaches {pl['case_temperature_c']:.1f} degC, above its "
+                  f"{pl['max_case_temperature_c']:.1f} degC maximum, at a TCS supply of {s.t_supply_c:.1f} degC and "
+                  f"{pl['flow_scale']:.0%} of the rack's own loop flow{more}",
+                  "colder facility water, CDUs of a smaller approach, more flow to the worst-placed rack",
+                  value=pl["case_temperature_c"], limit=pl["max_case_temperature_c"], unit="degC")

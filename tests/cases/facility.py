@@ -1,4 +1,4 @@
-"""Cases for RF250-RF261 (facility power chain) and RF350-RF356 (facility water), on one block of the hall seed."""
+"""Cases for RF250-RF261 (facility power chain) and RF350-RF357 (facility water), on one block of the hall seed."""
 from tests.cases.common import Case
 
 B = "hall/gb200-hall-block.yaml"
@@ -48,6 +48,10 @@ SMALL_CDU = {"catalog": "test-cdu", "parts": [{
     "hx_pressure_drop": [{"flow": "3000 L/min", "pressure": "70 kPa"}], "max_pressure": "150 psi",
     "coolants": ["water", "pg25"]}]}
 
+#: a 2 MW facility CDU with a 60 K approach at capacity (an undersized heat exchanger; the approach scales with load)
+HOT_CDU = {"catalog": "test-hot-cdu", "parts": [{**SMALL_CDU["parts"][0], "pn": "TEST-CDU-HOT", "capacity": "2000 kW",
+                                                 "approach": "60 K", "name": "2 MW CDU of 60 K approach"}]}
+
 CASES: list[Case] = [
     Case("RF250", B, _set(("facility", "power", "distribution", 0, "from", 0), "UPS99"), P + "/distribution/0/from",
          "a busway run hangs from no element"),
@@ -84,4 +88,9 @@ CASES: list[Case] = [
     Case("RF355", B, _set(("facility", "water", "supply_temperature"), "25 degC"), W + "/heat_rejection",
          "dry coolers rated at 30 degC asked for 25 degC"),
     Case("RF356", B, _set(("facility", "water", "max_velocity"), "0.5 m/s"), W + "/loops/0", "0.5 m/s allowed"),
+    # ~1.2 MW on 2 x 2 MW CDUs of 60 K approach: 30 + 60 x 1.2/4 = 48 degC supply with both running (cases fit),
+    # 30 + 60 x 1.2/2 = 66 degC with one lost: the GPU plate's ~52 K over its supply (as at 33 degC in the seed)
+    # puts it at ~98 degC > 85
+    Case("RF357", B, _set(LOOP + ("cdu",), "TEST-CDU-HOT"), W + "/loops/0", "66 degC TCS supply with a CDU lost",
+         catalog=HOT_CDU),
 ]
