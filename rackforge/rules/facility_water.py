@@ -222,7 +222,7 @@ def rf356(ctx):
                       limit=fw.max_velocity, unit="m/s")
 
 
-@rule("RF357", "case-temperature-over-maximum-at-hall-water", "error", "At the flow and TCS supply temperature the "
+@rule("RF357", "case-temperature-over-maximum-in-hall", "error", "At the flow and TCS supply temperature the "
       "hall's water gives a rack, a cold-plated component's case temperature exceeds its maximum.")
 def rf357(ctx):
     """
