@@ -86,6 +86,8 @@ def test_report_renders_in_chromium(browser, tmp_path, design, numbers, mounts):
         "return Array.from(document.querySelectorAll('#elevations g[data-mount]'))"
         ".map(function(g){var r=g.getBoundingClientRect();return [r.width,r.height];})")
     assert len(sizes) >= mounts and all(w > 0 and h > 0 for w, h in sizes)
+    # wide tables scroll in their own box: the page itself does not scroll sideways at 1,400 px
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 1400
     # nothing but the page itself was loaded
     urls = browser.execute_script("return performance.getEntriesByType('resource').map(function(e){return e.name})")
     assert urls == []

@@ -38,7 +38,7 @@ main{padding:8px 28px 40px;max-width:1500px}
 section{margin:22px 0 30px}
 h2{font-size:19px;border-bottom:2px solid var(--fg);padding-bottom:3px}
 h3{font-size:15px;margin:18px 0 6px}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
+table{border-collapse:collapse;margin:6px 0 12px;font-size:13px;display:block;max-width:100%;overflow-x:auto}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -435,7 +435,7 @@ def _branch_chart(branches: Sequence[adapters.Branch]) -> str:
     mvals = [b.margin_k for b in rows if b.margin_k is not None]
     mmax = max([abs(v) for v in mvals] + [MARGIN_FULL_K])
     height = 30 + row_h * len(rows) + 10
-    width = label_w + 2 * panel_w + gap + 20
+    width = label_w + 2 * panel_w + gap + 50   # room for the margin labels right of the panel ("-123.4")
     x_f, x_m = label_w, label_w + panel_w + gap
     zero_m = x_m + panel_w * (mmax / (2 * mmax)) if any(v < 0 for v in mvals) else x_m
     scale_m = (panel_w / 2 if any(v < 0 for v in mvals) else panel_w) / mmax
