@@ -270,6 +270,23 @@ def test_bad_facility_input_is_a_finding_not_a_traceback(write_design):
     assert all(f.line and f.col for f in res.findings)
 
 
+def test_supply_out_of_the_coolants_range_is_a_finding(write_design):
+    """A 300 degC facility supply (a fuzz mutant): PG25's property data end at 100 degC, so the loop cannot be
+    solved; RF350 says so at the supply temperature (it was an internal error from the power chain's rule, which
+    reads the cooling power), and RF354 that it is above W32."""
+    import yaml
+
+    from rackforge.api import validate
+
+    d = yaml.safe_load(open(BLOCK))
+    d["facility"]["water"]["supply_temperature"] = "300 degC"
+    res = validate(str(write_design(d)))
+    codes = {(f.code, f.pointer) for f in res.findings}
+    assert ("RF350", "/facility/water/supply_temperature") in codes
+    assert ("RF354", "/facility/water/supply_temperature") in codes
+    assert not [f for f in res.findings if f.code.startswith("RF9")]
+
+
 def test_hall_seed_is_clean():
     """The 1,056-rack hall validates clean (kept out of the per-seed matrix: it takes tens of seconds)."""
     from rackforge.api import validate

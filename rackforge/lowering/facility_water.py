@@ -321,6 +321,7 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
     if ctx.design is None or ctx.design.facility is None or ctx.design.facility.water is None:
         return fw
     from rackforge.lowering.coolants import coolant_props
+    from rackforge.solvers.coolant import CoolantRangeError
 
     w = ctx.design.facility.water
     probs = fw.problems
@@ -428,7 +429,12 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
             key = (lid,)
         if key not in cache:
             t_mean = fw.t_fws_c + float(cdu.approach) + 5.0
-            props = coolant_props(spec.coolant, t_mean)
+            try:
+                props = coolant_props(spec.coolant, t_mean)
+            except CoolantRangeError as exc:   # an absurd supply temperature: RF350 says so, nothing is solved
+                probs.append((fw.t_fws_ptr, f"loop {lid!r}: {spec.coolant} has no property data at the loop's "
+                              f"{t_mean:.0f} degC ({exc})", "a facility supply temperature in the coolant's range"))
+                return fw
             base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter, solver)
             lost = None
             if spec.redundant > 0:
