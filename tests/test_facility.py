@@ -287,6 +287,29 @@ def test_supply_out_of_the_coolants_range_is_a_finding(write_design):
     assert not [f for f in res.findings if f.code.startswith("RF9")]
 
 
+def test_absurd_pipe_sizes(write_design):
+    """Fuzz mutants: a 2 km main or a 1.5 km header made the loop solver divide by zero (an internal error). Pipe
+    diameters are bounded on load (3 m, hoses 0.5 m); a 1 mm header starves the racks, and RF357 says the rack gets
+    no flow instead of printing an infinite case temperature."""
+    import yaml
+
+    from rackforge.api import validate
+
+    for field, value in (("main", "2e+06 mm"), ("header", "1.5 km"), ("rack_connection", "0.6 m")):
+        d = yaml.safe_load(open(BLOCK))
+        d["facility"]["water"]["loops"][0][field]["diameter"] = value
+        res = validate(str(write_design(d)))
+        hits = [f for f in res.findings if f.code == "RF001"]
+        assert [f.pointer for f in hits] == [f"/facility/water/loops/0/{field}/diameter"], res.findings
+        assert "must be at most" in hits[0].message
+    d = yaml.safe_load(open(BLOCK))
+    d["facility"]["water"]["loops"][0]["header"]["diameter"] = "1 mm"
+    res = validate(str(write_design(d)))
+    (f357,) = [f for f in res.findings if f.code == "RF357"]
+    assert "gets no coolant flow" in f357.message and "inf" not in f357.message
+    assert any(f.code == "RF351" for f in res.findings)
+
+
 def test_hall_seed_is_clean():
     """The 1,056-rack hall validates clean (kept out of the per-seed matrix: it takes tens of seconds)."""
     from rackforge.api import validate

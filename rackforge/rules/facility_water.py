@@ -1,6 +1,8 @@
 """RF350-RF369: facility water (design.facility.water, read from ctx.facility_water)."""
 from __future__ import annotations
 
+import math
+
 from rackforge.rules import Hit, rule
 
 
@@ -261,6 +263,11 @@ def rf357(ctx):
             worst[lr.ptr][4] += 1
     for ptr, (pl, label, lr, s, n) in worst.items():
         more = f" (and {n - 1} more loops of this entry)" if n > 1 else ""
+        if not math.isfinite(pl["case_temperature_c"]) or pl["flow_scale"] <= 0:
+            yield Hit(ptr, f"loop {lr.id}, {label}: rack {pl['rack']} gets no coolant flow from its row header, so "
+                      f"the {pl['cools']} under {pl['plate']} in {pl['mount']} has nowhere to put its heat{more}",
+                      "more flow to the worst-placed rack: wider headers, shorter rows, more pump head")
+            continue
         yield Hit(ptr, f"loop {lr.id}, {label}: {pl['cools']} under {pl['plate']} in {pl['mount']} of rack "
                   f"{pl['rack']} reaches {pl['case_temperature_c']:.1f} degC, above its "
                   f"{pl['max_case_temperature_c']:.1f} degC maximum, at a TCS supply of {s.t_supply_c:.1f} degC and "
