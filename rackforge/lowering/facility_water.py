@@ -237,6 +237,10 @@ def _row_net(rh: list[RackHydraulics], spec, pitch, rho, mu, dp_src):
         reverse_return=spec.layout == "reverse", p_suction=0.0)
 
 
+class LoopSolveError(ValueError):
+    """The loop network has no finite solution (the solver's pressures or flows left the floats): absurd pipes."""
+
+
 def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitch, row_pitch, rho, mu, counter,
                solver: str = "numba"):
     """Solve one loop (two levels, iterated; see the module docstring). ``solver``: ``numba``
@@ -249,10 +253,18 @@ def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitc
     else:
         from rackforge.solvers.hydraulics_ref import solve_ref as solve
 
+    def solved(net):
+        try:
+            return solve(net, tol=1e-10)
+        except ZeroDivisionError:   # a pivot of the linear solve underflowed to 0: resistances beyond the floats
+            raise LoopSolveError("the network's equations are singular") from None
+
     def row_solve(i, dp):
         counter[0] += 1
+        if not math.isfinite(dp):
+            raise LoopSolveError(f"the pressure difference at row {i + 1}'s inlet is {dp}")
         net = _row_net(rows_rh[i], spec, pitch, rho, mu, max(dp, 1.0))
-        return solve(net, tol=1e-10)
+        return solved(net)
 
     # lumped row curves from two solves
     ab = []
@@ -284,7 +296,9 @@ def solve_loop(rows_rh: list[list[RackHydraulics]], spec, cdu, k_cdus: int, pitc
                             br_a=abn[:, 0], br_b=abn[:, 1], cdu_a=ha / k_cdus, cdu_b=hb / k_cdus ** 2,
                             reverse_return=False, p_suction=0.0)
         counter[0] += 1
-        sol = solve(net, tol=1e-10)
+        sol = solved(net)
+        if not (math.isfinite(float(sol.pump_flow)) and np.all(np.isfinite(sol.branch_dp))):
+            raise LoopSolveError(f"the main's flow came out {float(sol.pump_flow)}")
         err = 0.0
         for i in range(m):
             dp = float(sol.branch_dp[i])
@@ -435,11 +449,16 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
                 probs.append((fw.t_fws_ptr, f"loop {lid!r}: {spec.coolant} has no property data at the loop's "
                               f"{t_mean:.0f} degC ({exc})", "a facility supply temperature in the coolant's range"))
                 return fw
-            base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter, solver)
-            lost = None
-            if spec.redundant > 0:
-                lost = solve_loop(rr, spec, cdu, spec.cdus - spec.redundant, pitch, row_pitch, props.rho, props.mu,
-                                   counter, solver)
+            try:
+                base = solve_loop(rr, spec, cdu, spec.cdus, pitch, row_pitch, props.rho, props.mu, counter, solver)
+                lost = None
+                if spec.redundant > 0:
+                    lost = solve_loop(rr, spec, cdu, spec.cdus - spec.redundant, pitch, row_pitch, props.rho,
+                                      props.mu, counter, solver)
+            except LoopSolveError as exc:   # RF350 says so; nothing is solved
+                probs.append((p, f"loop {lid!r} has no finite solution ({exc}): check its pipe diameters, lengths "
+                              "and roughness", "pipes of a size a hall uses"))
+                return fw
             for s, k in ((base, spec.cdus), (lost, spec.cdus - spec.redundant)):
                 if s is None:
                     continue

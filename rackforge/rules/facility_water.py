@@ -263,9 +263,10 @@ def rf357(ctx):
             worst[lr.ptr][4] += 1
     for ptr, (pl, label, lr, s, n) in worst.items():
         more = f" (and {n - 1} more loops of this entry)" if n > 1 else ""
-        if not math.isfinite(pl["case_temperature_c"]) or pl["flow_scale"] <= 0:
-            yield Hit(ptr, f"loop {lr.id}, {label}: rack {pl['rack']} gets no coolant flow from its row header, so "
-                      f"the {pl['cools']} under {pl['plate']} in {pl['mount']} has nowhere to put its heat{more}",
+        if not math.isfinite(pl["case_temperature_c"]) or pl["flow_scale"] < 0.01:   # starved (RF351 too)
+            yield Hit(ptr, f"loop {lr.id}, {label}: rack {pl['rack']} gets {max(pl['flow_scale'], 0.0):.1%} of its "
+                      f"own loop's flow from its row header, so the {pl['cools']} under {pl['plate']} in "
+                      f"{pl['mount']} cannot shed its heat{more}",
                       "more flow to the worst-placed rack: wider headers, shorter rows, more pump head")
             continue
         yield Hit(ptr, f"loop {lr.id}, {label}: {pl['cools']} under {pl['plate']} in {pl['mount']} of rack "

@@ -32,11 +32,11 @@ from rackforge.model.schema.common import (
 from rackforge.model.schema.catalog import Coolant
 
 Velocity = Q("velocity", gt=0)
-#: a hall's water pipes: above DN3000 (the largest district-cooling mains) the value is a typo, and a km-wide pipe
-#: has no friction left for the solver to balance (a fuzz mutant divided by zero)
-PipeDiameter = Q("length", gt=0, le=3.0)
-#: rack connection hoses: above 0.5 m inner diameter the value is a typo
-HoseDiameter = Q("length", gt=0, le=0.5)
+#: a hall's water pipes, 5 mm to 3 m: above DN3000 (the largest district-cooling mains) or below 5 mm the value is a
+#: typo; a km-wide pipe has no friction left for the solver to balance, a 0.1 mm main no flow (fuzz mutants)
+PipeDiameter = Q("length", ge=0.005, le=3.0)
+#: rack connection hoses, 1 mm to 0.5 m inner diameter
+HoseDiameter = Q("length", ge=0.001, le=0.5)
 WaterClass = Literal["W17", "W27", "W32", "W40", "W45", "W+"]
 
 _REPEAT_DOC = ("Copies of this entry, one per value of each name (inclusive ranges, their product when several): "
@@ -129,13 +129,13 @@ class FacilityPower(Model):
 
 class RackConnection(Model):
     diameter: HoseDiameter = Field(description="Inner diameter of the hoses from the row header to the rack "
-                                   "(at most 0.5 m).")
+                                   "(1 mm to 0.5 m).")
     length: PosLength = Field(description="Supply plus return hose length.")
     k: float = Field(default=6.0, ge=0, description="Minor losses of the connection (valves, tees, bends).")
 
 
 class Pipe(Model):
-    diameter: PipeDiameter = Field(description="Inner diameter (at most 3 m).")
+    diameter: PipeDiameter = Field(description="Inner diameter (5 mm to 3 m).")
     roughness: Length = Field(default="0.045 mm", validate_default=True, description="Absolute roughness (commercial steel 0.045 mm).")
 
 
