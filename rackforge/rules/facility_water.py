@@ -74,7 +74,7 @@ def rf351(ctx):
         i = int(b.ratio.argmin())
         if b.ratio[i] < 1 - 1e-6:
             rk = lr.racks[i]
-            need = b.dps[i] / b.ratio[i] ** 2
+            need = [h for line in lr.rows_rh for h in line][i].dp_need   # the rack's dp at its needed flow
             more = f" (the same in {n - 1} more loops of this entry)" if n > 1 else ""
             yield Hit(lr.ptr, f"loop {lr.id}: rack {rk.id} gets {b.flows[i] * 6e4:.0f} L/min at {_kpa(b.dps[i])}, "
                       f"{b.ratio[i]:.0%} of the flow it needs ({_kpa(need)} needed){more}", "larger headers, "
