@@ -7,8 +7,10 @@ deadline and runs out of memory; per mutant also render/report time against vali
 
     PYTHONPATH=$PWD python benches/fuzz.py -n 5000 -j 2 --seed 2026 --timeout 20 --wall 200 --mem-mb 2048 \
         --max-elements 1000000 --json fuzz.jsonl
+    PYTHONPATH=$PWD python benches/fuzz.py -n 400 --seed 2027 --seeds seeds/hall/gb200-hall-block*.yaml
 
-(``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`. CPU time counts
+(``--seeds`` mutates other designs than the top-level seeds, e.g. the small hall blocks, whose facility power
+chain and water the top-level seeds do not have. ``--timeout`` is CPU seconds per run, ``--wall`` a wall-clock backstop; see :func:`run_fork`. CPU time counts
 every thread: a run on numba's parallel power solver counts its spinning workers too. ``--max-elements 1000000``:
 rackforge's default limit, 32,000,000 elements, admits the documented hall scale of 10,000 NVL72 racks, whose check
 takes minutes; 1,000 racks (~3 M elements) already take ~6-9 s of CPU alone and up to ~19 s CPU on 2 contended
@@ -59,7 +61,8 @@ def classify(rc: int | None, err: str, timed_out: bool) -> str:
         return "oom"
     if any(m in err for m in TRACEBACK_MARKS):
         return "traceback"
-    if rc == EXIT_INTERNAL or "analysis failed:" in err or "analysis summary incomplete:" in err:
+    if rc == EXIT_INTERNAL or any(m in err for m in ("analysis failed:", "analysis summary incomplete:",
+                                                     "drawing failed:")):
         return "internal"   # the report's fallback hides a failed analysis behind a warning: still a bug
     if rc in (0, 1, 2):
         return f"exit{rc}"
@@ -194,7 +197,7 @@ def _init(args):
 
 def one(index: int) -> dict:
     a = _ARGS
-    seed_name, design, cat, ops = make_mutant(index, a.seed)
+    seed_name, design, cat, ops = make_mutant(index, a.seed, files=a.seeds)
     runner = run_fork if a.mode == "fork" else run_spawn
     out = {"index": index, "seed": seed_name, "ops": ops, "runs": {}}
     with tempfile.TemporaryDirectory(prefix="rf-fuzz-") as tmp:
@@ -231,6 +234,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write every mutant's result to this JSON-lines file")
     ap.add_argument("--max-elements", type=int, help="RACKFORGE_MAX_ELEMENTS for the runs (default: rackforge's)")
     ap.add_argument("--summarize", metavar="FILE", help="print the summary of a (partial) run's --json log and exit")
+    ap.add_argument("--seeds", nargs="+", type=Path, metavar="DESIGN",
+                    help="designs to mutate, in turn (default: the top-level seeds; e.g. seeds/hall/*block*.yaml)")
     args = ap.parse_args(argv)
     args.commands = [c for c in args.commands.split(",") if c]
     if args.max_elements is not None:   # inherited by forked and spawned runs

@@ -270,10 +270,11 @@ def write_mutant(folder: Path, design: dict, side_catalog: dict | None, fmt: str
     return p
 
 
-def make_mutant(index: int, base_seed: int, classes=CLASSES):
-    """Mutant ``index`` of a fuzz run seeded ``base_seed`` (reproducible): (seed name, design, catalog, ops)."""
+def make_mutant(index: int, base_seed: int, classes=CLASSES, files: list[Path] | None = None):
+    """Mutant ``index`` of a fuzz run seeded ``base_seed`` (reproducible): (seed name, design, catalog, ops).
+    ``files``: the designs to mutate (default: the top-level seeds), taken in turn."""
     rng = random.Random(f"{base_seed}:{index}")
-    files = seed_files()
+    files = files or seed_files()
     f = files[index % len(files)]
     d, cat, ops = mutate(load_seed(f), rng, classes)
     return f.name, d, cat, ops
