@@ -182,6 +182,20 @@ def test_regression_case(design):
     check_all_commands(design, f"{design.parent.name}: {case.get('ops')}")
 
 
+def test_server_with_5000_feeds_is_refused(tmp_path):
+    """benches/fuzz.py --seed 2028 --seeds seeds/hall/..., mutant 215 (gb200-hall-full, 88 kB, kept out of tests/
+    data): a switch's `feeds` list grown to 5,002 PDUs made 5,002 virtual PSUs, and the fault scenarios' arrays
+    (61 x 422,184 floats) ran bom and report out of their 2 GiB. A mount lists at most 64 feeds, like a PSU set."""
+    import copy
+
+    d = copy.deepcopy(SEEDS["hgx-h100-air.yaml"])
+    node = next(m for m in d["templates"]["h100-rack"]["mounts"] if m["id"] == "node1")
+    node["feeds"] = node["feeds"] * 1251            # 4 PDUs x 1,251 = 5,004 cords
+    p = write_mutant(tmp_path, d, None)
+    code, text = run_cli(["validate", "-f", "concise", str(p)])
+    assert code == 1 and "RF001" in text and "feeds: List should have at most 64 items" in text, text
+
+
 def test_mutator_is_reproducible():
     a = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     b = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))

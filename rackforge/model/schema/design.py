@@ -72,7 +72,8 @@ class Mount(Model):
     face: Face = "front"
     side: Literal["left", "right"] | None = Field(default=None, description="0U mounts: which side.")
     feed: Id | None = Field(default=None, description="Power shelves, PDUs: the feed they are wired to.")
-    feeds: list[Id] = Field(default_factory=list, description="AC servers: the PDUs their PSUs plug into.")
+    feeds: list[Id] = Field(default_factory=list, max_length=64, description="AC servers: the PDUs their PSUs "
+                            "plug into (at most 64, as a PSU set).")
     phase: Literal["auto", "a", "b", "c", "ab", "bc", "ca"] = "auto"
     busbar: Id | None = Field(default=None, description="Busbar tapped (default: the rack's only busbar).")
     psus: SetOverride | None = None
