@@ -196,6 +196,19 @@ def test_server_with_5000_feeds_is_refused(tmp_path):
     assert code == 1 and "RF001" in text and "feeds: List should have at most 64 items" in text, text
 
 
+def test_rack_with_5000_feeds_is_refused(tmp_path):
+    """benches/fuzz.py --seed 2029 --seeds seeds/hall/..., mutant 227 (gb200-hall-full): a rack's power feeds grown
+    to 5,001 made the fault scenarios' arrays (61 x 300,504 floats) run every command out of its 2 GiB."""
+    import copy
+
+    d = copy.deepcopy(SEEDS["gb200-nvl72.json"])
+    feeds = d["templates"]["nvl72"]["power"]["feeds"]
+    feeds.extend({**copy.deepcopy(feeds[0]), "id": f"F{j}"} for j in range(5000))
+    p = write_mutant(tmp_path, d, None)
+    code, text = run_cli(["validate", "-f", "concise", str(p)])
+    assert code == 1 and "RF001" in text and "feeds: List should have at most 64 items" in text, text
+
+
 def test_mutator_is_reproducible():
     a = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))
     b = mutate(SEEDS["gb200-nvl72.json"], random.Random("20:7"))

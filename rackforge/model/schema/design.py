@@ -87,7 +87,8 @@ class BusbarUse(Model):
 
 
 class RackPower(Model):
-    feeds: list[Feed] = Field(default_factory=list)
+    feeds: list[Feed] = Field(default_factory=list, max_length=64, description="The rack's input feeds (at most "
+                              "64; a rack has two to eight).")
     busbars: list[BusbarUse] = Field(default_factory=list)
 
 
