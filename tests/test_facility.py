@@ -242,7 +242,7 @@ def test_block_cold_plates_at_hall_water_by_scaling_law(block_ctx):
     t_max = max(t_case)
     lr = fw.loops[0]
     for sol in (lr.base, lr.lost):
-        (pl,) = sol.plates                        # one rack definition on the loop
+        (pl,) = lr.plates(sol)                    # one rack definition on the loop
         # the least-fed rack: the least flow (all racks are alike, so flow / Q_op orders them as flow does)
         i = int(np.argmin(sol.flows))
         assert pl["rack"] == lr.racks[i].id
@@ -252,7 +252,22 @@ def test_block_cold_plates_at_hall_water_by_scaling_law(block_ctx):
         assert pl["case_temperature_c"] == pytest.approx(want, abs=1e-6)
         assert pl["margin_k"] == pytest.approx(85.0 - want, abs=1e-6)     # CP-GPU-1K4: 85 degC maximum
     # with a CDU lost the supply is warmer (30 + 5 x 1.1988/2 against /4) and the least-fed rack gets less flow
-    assert lr.lost.plates[0]["case_temperature_c"] > lr.base.plates[0]["case_temperature_c"]
+    assert lr.plates(lr.lost)[0]["case_temperature_c"] > lr.plates(lr.base)[0]["case_temperature_c"]
+
+
+def test_identical_loops_name_their_own_racks():
+    """Identical loops are solved once and share the solution; RF357's figures must still name a rack of each loop
+    (the full hall seed: four identical TCS loops, each on its own block's rows)."""
+    from rackforge.engine import Context, Options, load_design
+
+    fw = Context(load_design(str(ROOT / "seeds" / "hall" / "gb200-hall-full.yaml")), Options()).facility_water
+    assert len(fw.loops) >= 2 and fw.loops[0].base is fw.loops[1].base      # one solution, shared
+    for lr in fw.loops:
+        own = {r.id for r in lr.racks}
+        for sol in (lr.base, lr.lost):
+            assert all(p["rack"] in own for p in lr.plates(sol))
+    a, b = (lr.plates(lr.base)[0] for lr in fw.loops[:2])
+    assert a["rack"] != b["rack"] and a["case_temperature_c"] == b["case_temperature_c"]
 
 
 def test_bad_facility_input_is_a_finding_not_a_traceback(write_design):

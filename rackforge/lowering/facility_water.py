@@ -110,6 +110,11 @@ class WaterLoopResult:
     lost: LoopSolution | None = None
     cdus_lost: int = 0
 
+    def plates(self, s: LoopSolution | None) -> list[dict]:
+        """RF357's figures of a scenario's solution, each naming its rack of this loop (identical loops share one
+        solution, whose ``plates`` hold the rack's index in the loop order)."""
+        return [] if s is None else [{**p, "rack": self.racks[p["index"]].id} for p in s.plates]
+
 
 @dataclass
 class FacilityWaterAnalysis:
@@ -146,7 +151,7 @@ class FacilityWaterAnalysis:
                    "worst_rack_differential_pressure_pa": r6(b.dps[i]), "worst_rack_flow_ratio": r6(b.ratio[i]),
                    "row_header_pressure_drop_pa": r6(b.row_dp_drop),
                    "main_velocity_m_s": r6(b.main_velocity), "header_velocity_m_s": r6(b.header_velocity),
-                   "converged": bool(b.converged), "cold_plates": _plates_json(b.plates)}
+                   "converged": bool(b.converged), "cold_plates": _plates_json(lr.plates(b))}
             if l is not None:
                 j = int(np.argmin(l.ratio))
                 row.update({"cdus_lost": lr.cdus_lost, "cdu_loss_capacity_w": r6(l.capacity_w),
@@ -154,7 +159,7 @@ class FacilityWaterAnalysis:
                             "cdu_loss_worst_rack_differential_pressure_pa": r6(l.dps[j]),
                             "cdu_loss_worst_rack_flow_ratio": r6(l.ratio[j]),
                             "cdu_loss_supply_temperature_c": r6(l.t_supply_c),
-                            "cdu_loss_cold_plates": _plates_json(l.plates)})
+                            "cdu_loss_cold_plates": _plates_json(lr.plates(l))})
             loops.append(row)
         return {"modelled": True, "facility_supply_temperature_c": r6(self.t_fws_c), "water_class": self.water_class,
                 "water_class_max_c": r6(self.class_max_c), "heat_to_liquid_w": r6(self.heat_w),
@@ -463,7 +468,7 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
                 if s is None:
                     continue
                 _temperatures(s, lr.heat_w, float(cdu.capacity) * k, float(cdu.approach), fw.t_fws_c, props)
-                s.plates = _plates(s, [h for line in rr for h in line], racks)
+                s.plates = _plates(s, [h for line in rr for h in line])
             cache[key] = (base, lost)
         lr.base, lr.lost = cache[key]
         lr.cdus_lost = spec.redundant
@@ -490,7 +495,7 @@ def analyze(ctx, solver: str = "numba") -> FacilityWaterAnalysis:
     return fw
 
 
-def _plates(s: LoopSolution, rh: list[RackHydraulics], racks: list) -> list[dict]:
+def _plates(s: LoopSolution, rh: list[RackHydraulics]) -> list[dict]:
     """Cold plates of each rack definition's least-fed rack at the loop's flow and TCS supply (module text)."""
     from rackforge.lowering.cooling import plate_load
     from rackforge.solvers.thermal import CduThermal, loop_temperatures
@@ -511,7 +516,7 @@ def _plates(s: LoopSolution, rh: list[RackHydraulics], racks: list) -> list[dict
         k = int(np.searchsorted(load.plate_ptr, j, side="right")) - 1
         br = lr.branches[k]
         use = br.plates[j - int(load.plate_ptr[k])].use
-        out.append({"definition": key, "rack": racks[i].id, "flow_scale": scale, "mount": br.mi.id,
+        out.append({"definition": key, "index": i, "flow_scale": scale, "mount": br.mi.id,
                     "cools": use.cools, "plate": use.part, "margin_k": float(t.plate_margin[j]),
                     "case_temperature_c": float(t.plate_t_case[j]),
                     "max_case_temperature_c": float(use.max_case_temperature) - 273.15})

@@ -253,7 +253,7 @@ def rf357(ctx):
                          (f"{lr.cdus_lost} of {lr.spec.cdus} CDUs lost", lr.lost)):
             if s is None:
                 continue
-            for pl in s.plates:
+            for pl in lr.plates(s):
                 if pl["margin_k"] < 0:
                     failing = True
                     w = worst.get(lr.ptr)

@@ -186,11 +186,12 @@ def oneline_svg(ctx, rows=()) -> str:
     return _svg(W, H, body, title)
 
 
-def _hottest(sol) -> str:
+def _hottest(lr, sol) -> str:
     """The loop's hottest cold plate against its maximum (RF357's figures), as a sentence."""
-    if not sol.plates:
+    plates = lr.plates(sol)
+    if not plates:
         return ""
-    p = min(sol.plates, key=lambda x: x["margin_k"])
+    p = min(plates, key=lambda x: x["margin_k"])
     return (f" Hottest plate: {p['cools']} in {p['rack']} {p['mount']}, {p['case_temperature_c']:.1f} degC "
             f"(max {p['max_case_temperature_c']:.0f}).")
 
@@ -255,13 +256,13 @@ def water_svg(ctx, loops=()) -> str:
         txt = (f"loop {lr.id}: {lr.heat_w / 1e6:.2f} MW to liquid on {b.capacity_w / 1e6:.1f} MW of CDUs; TCS "
                f"{b.t_supply_c:.1f} -> {b.t_return_c:.1f} degC (facility {fw.t_fws_c:.1f} degC). Worst-placed rack "
                f"{rk.id}: {b.flows[worst] * 6e4:.0f} L/min at {b.dps[worst] / 1e3:.0f} kPa = {b.ratio[worst]:.0%} "
-               f"of its need.{_hottest(b)}")
+               f"of its need.{_hottest(lr, b)}")
         body.append(_t(20, y0 + h - 30, txt, 11, "start"))
         if l is not None:
             j = int(l.ratio.argmin())
             body.append(_t(20, y0 + h - 14, f"{lr.cdus_lost} CDU lost: {l.pump_flow * 6e4:,.0f} L/min, worst rack "
                            f"{lr.racks[j].id} at {l.ratio[j]:.0%} of its need, TCS supply {l.t_supply_c:.1f} degC, "
-                           f"capacity {l.capacity_w / 1e6:.1f} MW.{_hottest(l)}", 11, "start"))
+                           f"capacity {l.capacity_w / 1e6:.1f} MW.{_hottest(lr, l)}", 11, "start"))
         y0 += h
     title = f"{ctx.design.name}: facility water"
     more = f" (loop {', '.join(lr.id for lr in sel)} of {len(fw.loops)})"
