@@ -63,7 +63,8 @@ def kernel_threads(n: int) -> None:
     task): numba's default is one thread per core in every process, and its idle threads spin between parallel
     regions, taking CPU from the sibling processes. Before numba is imported this sets ``NUMBA_NUM_THREADS``
     (numba's pool is then made that small); after, it calls ``numba.set_num_threads`` (at most the pool's size).
-    Results do not depend on the thread count.
+    Results do not depend on the thread count. A ``NUMBA_NUM_THREADS`` the user set is overridden in the processes
+    that call this (the pool's workers, Dask tasks): with one process per core, more threads per process only spin.
     """
     n = max(int(n), 1)
     if "numba" not in _sys.modules:
