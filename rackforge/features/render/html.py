@@ -511,18 +511,16 @@ def _hall(ctx) -> str:
     fac = ctx.design.facility
     out = ["<h3>Floor plan</h3>", _drawing("floor plan", lambda: floor_svg(ctx, caption=f"{ctx.design.name}: "
                                                                                       "floor plan"))]
-    if fac is not None and fac.power is not None:
-        out.append("<h3>Facility power</h3><p>One-line of the first distribution block; <code>rackforge render "
-                   "--view oneline --rack ROW</code> draws the chain of other rows.</p>")
-        out.append(_drawing("power one-line", lambda: oneline_svg(ctx)))
-        res = adapters.area_json(ctx, "facility_power")
-        out.append(json_html(res.data) if res.available else na(res.reason or "no facility power analysis"))
-    if fac is not None and fac.water is not None:
-        out.append("<h3>Facility water</h3><p>The first loop; <code>rackforge render --view water --loop ID</code> "
-                   "draws the others.</p>")
-        out.append(_drawing("water diagram", lambda: water_svg(ctx)))
-        res = adapters.area_json(ctx, "facility_water")
-        out.append(json_html(res.data) if res.available else na(res.reason or "no facility water analysis"))
+    parts = (("power", "Facility power", "One-line of the first distribution block; <code>rackforge render --view "
+              "oneline --rack ROW</code> draws the chain of other rows.", "power one-line", oneline_svg),
+             ("water", "Facility water", "The first loop; <code>rackforge render --view water --loop ID</code> draws "
+              "the others.", "water diagram", water_svg))
+    for key, title, note, name, draw in parts:
+        if fac is None or getattr(fac, key) is None:
+            continue
+        res = adapters.area_json(ctx, f"facility_{key}")
+        out += [f"<h3>{title}</h3><p>{note}</p>", _drawing(name, lambda: draw(ctx)),
+                json_html(res.data) if res.available else na(res.reason or f"no facility {key} analysis")]
     return "".join(out)
 
 
